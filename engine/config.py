@@ -1,0 +1,317 @@
+"""One run configuration: every field, its default, what it allows, and whether it changes live.
+
+A run is fully described by one flat JSON object. The page sends it, the command line reads it,
+a saved run stores it and a shared link encodes it; it is validated here and nowhere else.
+
+    >>> cfg = validate({"data": "spiral", "lr": 0.03})     # missing fields take their defaults
+    >>> validate({"lr": 0})                                 # raises ConfigError
+    ConfigError: lr: 0 is not allowed; it must be > 0 and ≤ 10
+
+Fields marked ``live`` change between two training steps without touching the weights; the
+others rebuild the run (new data or a new network) and the server says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .activations import ACTIVATIONS
+from .losses import ALLOWED, LOSSES, OUTPUTS
+from .network import INITS, MAX_DROPOUT
+from .optim import OPTIMIZERS
+
+MAX_HIDDEN_LAYERS = 8
+MAX_UNITS = 256
+MAX_SAMPLES = 5000
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    value: Any
+    message: str  # what is allowed
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.value!r} is not allowed; {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        value = self.value if _jsonable(self.value) else repr(self.value)
+        return {"field": self.field, "value": value, "message": str(self)}
+
+
+class ConfigError(ValueError):
+    """One or more invalid fields; ``errors`` lists each with its field, value and rule."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(str(e) for e in errors))
+
+
+def _jsonable(v: Any) -> bool:
+    return v is None or isinstance(v, (bool, int, float, str, list, dict))
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    default: Any
+    doc: str
+    check: Callable[[Any], tuple[Any, str | None]]  # value -> (normalized value, error or None)
+    live: bool = False
+    group: str = "run"
+
+
+# ------------------------------------------------------------------ checkers
+def _number(lo: float, hi: float, *, lo_open: bool = False, integer: bool = False,
+            nullable: bool = False) -> Callable[[Any], tuple[Any, str | None]]:
+    kind = "a whole number" if integer else "a number"
+    lo_txt = f"> {lo:g}" if lo_open else f"≥ {lo:g}"
+    rule = f"it must be {kind} {lo_txt} and ≤ {hi:g}" + (" (or null)" if nullable else "")
+
+    def check(v: Any) -> tuple[Any, str | None]:
+        if v is None and nullable:
+            return None, None
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return v, rule
+        if not math.isfinite(v):
+            return v, rule
+        if integer:
+            if float(v) != int(v):
+                return v, rule
+            v = int(v)
+        else:
+            v = float(v)
+        if (v <= lo if lo_open else v < lo) or v > hi:
+            return v, rule
+        return v, None
+
+    return check
+
+
+def _choice(options: Callable[[], list[str]] | list[str]) -> Callable[[Any], tuple[Any, str | None]]:
+    def check(v: Any) -> tuple[Any, str | None]:
+        allowed = options() if callable(options) else options
+        if v in allowed:
+            return v, None
+        return v, "allowed: " + ", ".join(allowed)
+
+    return check
+
+
+def _bool(v: Any) -> tuple[Any, str | None]:
+    return (v, None) if isinstance(v, bool) else (v, "it must be true or false")
+
+
+def _layers(v: Any) -> tuple[Any, str | None]:
+    rule = (f"it must be a list of at most {MAX_HIDDEN_LAYERS} hidden-layer widths, "
+            f"each a whole number from 1 to {MAX_UNITS}")
+    if not isinstance(v, (list, tuple)) or len(v) > MAX_HIDDEN_LAYERS:
+        return v, rule
+    out = []
+    for w in v:
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or float(w) != int(w):
+            return v, rule
+        if not 1 <= int(w) <= MAX_UNITS:
+            return v, rule
+        out.append(int(w))
+    return out, None
+
+
+def _features(v: Any) -> tuple[Any, str | None]:
+    from .data import FEATURES
+
+    rule = "it must be a non-empty list of distinct features from: " + ", ".join(FEATURES)
+    if not isinstance(v, (list, tuple)) or not v or len(set(v)) != len(v):
+        return v, rule
+    if any(f not in FEATURES for f in v):
+        return v, rule
+    return list(v), None
+
+
+def _betas(v: Any) -> tuple[Any, str | None]:
+    rule = "it must be two numbers [β₁, β₂], each ≥ 0 and < 1"
+    if not isinstance(v, (list, tuple)) or len(v) != 2:
+        return v, rule
+    if any(isinstance(b, bool) or not isinstance(b, (int, float)) or not 0 <= b < 1 for b in v):
+        return v, rule
+    return [float(v[0]), float(v[1])], None
+
+
+def _datasets() -> list[str]:
+    from .data import DATASETS
+
+    return [*DATASETS, "csv"]
+
+
+FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in [
+        # data
+        Field("data", "spiral", "Data set: a 2-D generator, digits, or an uploaded csv.",
+              _choice(_datasets), group="data"),
+        Field("samples", 500, "Points generated for a 2-D set (train + test).",
+              _number(10, MAX_SAMPLES, integer=True), group="data"),
+        Field("noise", 0.0, "Noise of a 2-D set, 0 (clean) to 1 (hard).", _number(0, 1),
+              group="data"),
+        Field("test_share", 0.5, "Share of the samples held out for testing.",
+              _number(0.05, 0.95), group="data"),
+        Field("data_seed", 0, "Seed of the data generator and of the train/test split.",
+              _number(0, 2**31 - 1, integer=True), group="data"),
+        Field("classes", 3, "Classes of the blobs set.", _number(3, 5, integer=True),
+              group="data"),
+        Field("train_per_class", None,
+              "Keep only this many training examples per class (few-shot); null keeps all.",
+              _number(1, 1000, integer=True, nullable=True), group="data"),
+        Field("features", ["x1", "x2"], "Input features made from a 2-D point.", _features,
+              group="data"),
+        Field("standardize", True,
+              "Standardize inputs (mean 0, std 1), fitted on the training split only.", _bool,
+              group="data"),
+        # network
+        Field("layers", [8, 8], "Widths of the hidden layers (the input and output widths "
+              "follow from the data).", _layers, group="network"),
+        Field("activation", "tanh", "Activation of every hidden layer.",
+              _choice(list(ACTIVATIONS)), group="network"),
+        Field("output", "auto", "Output function: auto picks sigmoid for 2 classes, softmax "
+              "for more, linear for regression.", _choice(["auto", *OUTPUTS]), group="network"),
+        Field("loss", "auto", "Loss: auto picks cross-entropy for classification, MSE for "
+              "regression.", _choice(["auto", *LOSSES]), group="network"),
+        Field("init", "xavier", "Weight initialization (biases start at 0).",
+              _choice(list(INITS)), group="network"),
+        Field("seed", 0, "Seed of the initial weights, dropout masks and batch order.",
+              _number(0, 2**31 - 1, integer=True), group="network"),
+        Field("dtype", "float32", "Floating-point precision of the network.",
+              _choice(["float32", "float64"]), group="network"),
+        # optimization (live)
+        Field("optimizer", "adam", "Optimizer, as in torch.optim.", _choice(list(OPTIMIZERS)),
+              live=True, group="optimizer"),
+        Field("lr", 0.03, "Learning rate.", _number(0, 10, lo_open=True), live=True,
+              group="optimizer"),
+        Field("momentum", 0.9, "Momentum (sgd, rmsprop).", _number(0, 0.999), live=True,
+              group="optimizer"),
+        Field("nesterov", False, "Nesterov momentum (sgd).", _bool, live=True,
+              group="optimizer"),
+        Field("alpha", 0.99, "Smoothing constant of RMSProp's squared-gradient average.",
+              _number(0, 0.9999), live=True, group="optimizer"),
+        Field("betas", [0.9, 0.999], "Adam's decay rates β₁, β₂ for m and v.", _betas,
+              live=True, group="optimizer"),
+        Field("eps", 1e-8, "Term added to denominators for numerical stability.",
+              _number(0, 1, lo_open=True), live=True, group="optimizer"),
+        Field("weight_decay", 0.0, "Optimizer weight decay, as in torch.optim (all parameters).",
+              _number(0, 1), live=True, group="optimizer"),
+        Field("batch_size", 10, "Examples per step: 1 is SGD, 0 means the full batch.",
+              _number(0, 100000, integer=True), live=True, group="optimizer"),
+        Field("shuffle", True, "Shuffle the training set every epoch (seeded).", _bool,
+              live=True, group="optimizer"),
+        # regularization (live)
+        Field("dropout", 0.0, "Probability of dropping a hidden unit during training.",
+              _number(0, MAX_DROPOUT), live=True, group="regularization"),
+        Field("regularization", "none", "Penalty on the weights (not biases).",
+              _choice(["none", "l1", "l2"]), live=True, group="regularization"),
+        Field("reg_rate", 0.001, "Rate of the L1 or L2 penalty.", _number(0, 10), live=True,
+              group="regularization"),
+    ]
+}
+
+LIVE_FIELDS = frozenset(name for name, f in FIELDS.items() if f.live)
+# optimizer hyperparameters each optimizer takes from the configuration
+OPTIMIZER_FIELDS: dict[str, tuple[str, ...]] = {
+    "sgd": ("lr", "momentum", "nesterov", "weight_decay"),
+    "rmsprop": ("lr", "alpha", "eps", "weight_decay", "momentum"),
+    "adam": ("lr", "betas", "eps", "weight_decay"),
+    "adamw": ("lr", "betas", "eps", "weight_decay"),
+    "adagrad": ("lr", "eps", "weight_decay"),
+}
+
+
+def defaults() -> dict[str, Any]:
+    """A complete configuration with every field at its default."""
+    import copy
+
+    return {name: copy.deepcopy(f.default) for name, f in FIELDS.items()}
+
+
+def validate(raw: Mapping[str, Any], base: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Check ``raw`` field by field over ``base`` (default: the defaults) and return the full,
+    normalized configuration. Raises ConfigError listing every bad field."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError([FieldError("config", raw, "it must be a JSON object")])
+    cfg = dict(base) if base is not None else defaults()
+    errors: list[FieldError] = []
+    for key, value in raw.items():
+        f = FIELDS.get(key)
+        if f is None:
+            errors.append(FieldError(key, value, "unknown field; known fields: "
+                                     + ", ".join(FIELDS)))
+            continue
+        norm, err = f.check(value)
+        if err:
+            errors.append(FieldError(key, value, err))
+        else:
+            cfg[key] = norm
+    if not errors:
+        errors.extend(_cross_checks(cfg))
+    if errors:
+        raise ConfigError(errors)
+    return cfg
+
+
+def task_of(cfg: Mapping[str, Any]) -> str:
+    from .data import DATASETS
+
+    info = DATASETS.get(cfg["data"])
+    return info.task if info is not None else "classification"
+
+
+def resolve_output(cfg: Mapping[str, Any], task: str, n_classes: int) -> tuple[str, str, int]:
+    """(output, loss, output units) once the task and the class count are known."""
+    output = cfg["output"]
+    if output == "auto":
+        output = "linear" if task == "regression" else ("sigmoid" if n_classes == 2 else "softmax")
+    loss = cfg["loss"]
+    if loss == "auto":
+        loss = "mse" if output == "linear" else "cross_entropy"
+    if task == "regression":
+        units = 1
+    else:
+        units = 1 if output == "sigmoid" else n_classes
+    return output, loss, units
+
+
+def _cross_checks(cfg: Mapping[str, Any]) -> list[FieldError]:
+    errors = []
+    task = task_of(cfg)
+    if cfg["data"] == "csv":
+        return errors  # the uploaded set's task is checked when it is loaded
+    if task == "regression" and cfg["output"] in ("softmax", "sigmoid"):
+        errors.append(FieldError("output", cfg["output"],
+                                 f"{cfg['data']} is a regression set; use linear (or auto)"))
+    if task == "classification" and cfg["output"] == "linear":
+        errors.append(FieldError("output", "linear", f"{cfg['data']} is a classification set; "
+                                 "use softmax, sigmoid or auto"))
+    if task == "regression" and cfg["loss"] == "cross_entropy":
+        errors.append(FieldError("loss", "cross_entropy",
+                                 "cross-entropy needs classes; use mse for regression"))
+    out = cfg["output"]
+    if out != "auto" and cfg["loss"] != "auto" and (out, cfg["loss"]) not in ALLOWED:
+        errors.append(FieldError("loss", cfg["loss"], f"it does not go with output {out}"))
+    if cfg["output"] == "sigmoid" and task == "classification" and cfg["data"] != "csv":
+        from .data import DATASETS
+
+        n = DATASETS[cfg["data"]].n_classes
+        if cfg["data"] == "blobs":
+            n = cfg["classes"]
+        if n > 2:
+            errors.append(FieldError("output", "sigmoid",
+                                     f"sigmoid has one output for 2 classes; {cfg['data']} has "
+                                     f"{n}: use softmax"))
+    return errors
+
+
+def describe() -> list[dict[str, Any]]:
+    """Every field with its default, doc, group and whether it is live (for docs and the page)."""
+    return [{"name": f.name, "default": f.default, "doc": f.doc, "live": f.live,
+             "group": f.group} for f in FIELDS.values()]

@@ -1,0 +1,469 @@
+"""A training run: data + network + optimizer + batching, driven one step at a time.
+
+    >>> tr = Trainer({"data": "spiral", "lr": 0.03})
+    >>> tr.step(100)            # 100 mini-batch steps
+    >>> tr.evaluate()           # loss and accuracy on train and test, appended to tr.history
+    >>> tr.snapshot(grid=40)    # arrays for drawing: weights, gradients, decision surface ...
+
+A step is forward, loss, backward, update. ``step_phase()`` runs those one at a time so a
+teaching view can show each with its real numbers. A step whose loss or update is NaN or
+infinite is never applied: the run stops with ``diverged`` saying which step and which quantity.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from . import config as cfgmod
+from .data import CsvData, Dataset, load_dataset
+from .losses import loss_forward_backward, output_activation
+from .metrics import confusion_matrix, precision_recall, predicted_classes, regression_scores
+from .network import Network
+from .optim import OPTIMIZERS, Optimizer
+
+Array = np.ndarray
+
+PHASES = ("forward", "loss", "backward", "update")
+DATA_FIELDS = frozenset({"data", "samples", "noise", "test_share", "data_seed", "classes",
+                         "train_per_class", "features", "standardize"})
+HISTORY_KEYS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc")
+MAX_HISTORY = 20000  # points kept; beyond it every other old point is dropped
+
+
+def make_optimizer_from_config(cfg: Mapping[str, Any]) -> Optimizer:
+    cls = OPTIMIZERS[cfg["optimizer"]]
+    hyper = {k: cfg[k] for k in cfgmod.OPTIMIZER_FIELDS[cfg["optimizer"]]}
+    if "betas" in hyper:
+        hyper["betas"] = tuple(hyper["betas"])
+    return cls(**hyper)
+
+
+class Trainer:
+    """Everything about one run. Not thread-safe: drive it from one thread."""
+
+    def __init__(self, config: Mapping[str, Any] | None = None, *, csv: CsvData | None = None,
+                 model: Network | None = None) -> None:
+        self.config = cfgmod.validate(config or {})
+        self.csv = csv
+        if self.config["data"] == "csv" and csv is None:
+            raise cfgmod.ConfigError([cfgmod.FieldError("data", "csv",
+                                                        "upload a CSV file first")])
+        self.pretrained = model
+        self.history: dict[str, list[float]] = {k: [] for k in HISTORY_KEYS}
+        self.history_dropped = 0  # points thinned out of a long history
+        self._build_data()
+        self._build_network()
+
+    # ---------------------------------------------------------------- building
+    def _build_data(self) -> None:
+        c = self.config
+        self.data: Dataset = load_dataset(
+            c["data"], samples=c["samples"], noise=c["noise"], test_share=c["test_share"],
+            seed=c["data_seed"], classes=c["classes"], features=c["features"],
+            standardize=c["standardize"], train_per_class=c["train_per_class"], csv=self.csv)
+        self.task = self.data.task
+        self.n_classes = self.data.n_classes
+        self._grid_cache: dict[int, tuple[Array, Array]] = {}
+
+    def _build_network(self) -> None:
+        c = self.config
+        output, loss, units = cfgmod.resolve_output(c, self.task, self.n_classes)
+        self.output, self.loss_name = output, loss
+        dt = np.dtype(c["dtype"])
+        l1, l2 = self._reg()
+        if self.pretrained is not None:
+            self.net = self.pretrained
+        else:
+            sizes = [self.data.X_train.shape[1], *c["layers"], units]
+            self.net = Network(sizes, activation=c["activation"], output=output, loss=loss,
+                               dropout=c["dropout"], init=c["init"], l1=l1, l2=l2,
+                               seed=c["seed"], dtype=c["dtype"])
+        self.X_train = self.data.X_train.astype(dt)
+        self.X_test = self.data.X_test.astype(dt)
+        target_dt = np.int64 if output == "softmax" else dt
+        self.y_train = self.data.y_train.astype(target_dt)
+        self.y_test = self.data.y_test.astype(target_dt)
+        self.initial_params = self.net.params.copy()
+        self.opt = make_optimizer_from_config(c)
+        self._restart()
+
+    def _reg(self) -> tuple[float, float]:
+        kind, rate = self.config["regularization"], self.config["reg_rate"]
+        return (rate if kind == "l1" else 0.0), (rate if kind == "l2" else 0.0)
+
+    def _restart(self) -> None:
+        """Counters, batch order and history back to the start (weights untouched)."""
+        self.step_count = 0
+        self.epoch_count = 0
+        self._order_rng = np.random.default_rng(np.random.SeedSequence(self.config["seed"]
+                                                                       ).spawn(3)[2])
+        self._new_epoch()
+        self.diverged: dict[str, Any] | None = None
+        self.last_loss = float("nan")
+        self._phase: str | None = None  # last completed phase of a step in progress
+        self._pending: dict[str, Any] = {}
+        self._last_eval: dict[str, Any] | None = None
+        self.train_seconds = 0.0
+        for k in self.history:
+            self.history[k].clear()
+        self.history_dropped = 0
+        self.net.update.fill(0.0)
+        self.net.grads.fill(0.0)
+
+    def _new_epoch(self) -> None:
+        n = len(self.X_train)
+        if self.config["shuffle"]:
+            order = self._order_rng.permutation(n)
+            self._Xe = self.X_train[order]
+            self._ye = self.y_train[order]
+        else:
+            self._Xe, self._ye = self.X_train, self.y_train
+        self._pos = 0
+
+    @property
+    def batch_size(self) -> int:
+        b = self.config["batch_size"]
+        n = len(self.X_train)
+        return n if b == 0 or b > n else b
+
+    @property
+    def epoch(self) -> float:
+        """Completed passes over the training set, fractional."""
+        return self.epoch_count + self._pos / len(self.X_train)
+
+    # ---------------------------------------------------------------- stepping
+    def _next_batch(self) -> tuple[Array, Array]:
+        if self._pos >= len(self._Xe):
+            self.epoch_count += 1
+            self._new_epoch()
+        b = self.batch_size
+        s = self._pos
+        self._pos = min(s + b, len(self._Xe))  # the last batch of an epoch may be partial
+        return self._Xe[s:self._pos], self._ye[s:self._pos]
+
+    def step(self, n: int = 1) -> int:
+        """Run n training steps (one mini-batch each); returns how many were done (fewer if the
+        run diverged). A step started phase by phase is finished first."""
+        if self.diverged:
+            return 0
+        done = 0
+        t0 = time.perf_counter()
+        if self._phase is not None:
+            while self._phase is not None and not self.diverged:
+                self.step_phase()
+            done += 1
+        net, opt = self.net, self.opt
+        while done < n and not self.diverged:
+            X, y = self._next_batch()
+            loss, _, _ = net.forward_backward(X, y, True)
+            if not math.isfinite(loss):
+                self._diverge("loss", loss)
+                break
+            opt.step_update(net)
+            if not np.isfinite(net.update).all():
+                self._diverge("update", None)
+                break
+            opt.apply(net)
+            self.last_loss = loss
+            self.step_count += 1
+            done += 1
+        self.train_seconds += time.perf_counter() - t0
+        return done
+
+    def train_epoch(self) -> int:
+        """Steps to the end of the current epoch (a whole epoch from an epoch boundary)."""
+        steps = 0
+        while not self.diverged:
+            steps += self.step(1)
+            if self._pos >= len(self._Xe):
+                break
+        return steps
+
+    def _diverge(self, quantity: str, value: float | None) -> None:
+        step = self.step_count + 1
+        if quantity == "update" and not np.isfinite(self.net.grads).all():
+            quantity = "gradient"
+        what = {"loss": "the loss", "update": "the weight update",
+                "gradient": "the gradient"}[quantity]
+        lr = self.config["lr"]
+        self.diverged = {
+            "step": step, "quantity": quantity,
+            "value": None if value is None else repr(value),
+            "message": (f"{what} became {'NaN' if value is not None and math.isnan(value) else 'infinite'}"
+                        f" at step {step}: the learning rate {lr:g} is probably too large. "
+                        "Training stopped; the weights are those of the last good step."),
+        }
+        self.net.update.fill(0.0)
+        # the optimizer's running averages may hold the bad values: start them afresh
+        self.opt = make_optimizer_from_config(self.config)
+        self._phase = None
+
+    # ------------------------------------------------------------- phase steps
+    def step_phase(self) -> dict[str, Any]:
+        """Advance one phase of the current step (forward, loss, backward, update) and return
+        what that phase computed, layer by layer (see ``phase_details``)."""
+        if self.diverged:
+            return {"phase": None, "diverged": self.diverged}
+        net = self.net
+        nxt = PHASES[0] if self._phase is None else PHASES[PHASES.index(self._phase) + 1]
+        p = self._pending
+        if nxt == "forward":
+            X, y = self._next_batch()
+            p.clear()
+            p.update(X=X, y=y)
+            p["z_out"] = net.forward(X, training=True)
+        elif nxt == "loss":
+            loss, dz, out = loss_forward_backward(net.output, net.loss,  # type: ignore[arg-type]
+                                                  p["z_out"], p["y"])
+            p.update(loss=loss, dz=dz, p=out, penalty=net.penalty())
+            if not math.isfinite(loss):
+                self._diverge("loss", loss)
+                return {"phase": "loss", "diverged": self.diverged}
+        elif nxt == "backward":
+            net.backward(p["dz"])
+        else:
+            p["before"] = net.params.copy()
+            p["opt_t"] = self.opt.t + 1
+            self.opt.step_update(net)
+            if not np.isfinite(net.update).all():
+                self._diverge("update", None)
+                return {"phase": "update", "diverged": self.diverged}
+            self.opt.apply(net)
+            self.last_loss = p["loss"]
+            self.step_count += 1
+        self._phase = None if nxt == "update" else nxt
+        return {"phase": nxt, **self.phase_details(nxt)}
+
+    @property
+    def phase(self) -> str | None:
+        """The last completed phase of a step in progress, or None between steps."""
+        return self._phase
+
+    def phase_details(self, phase: str) -> dict[str, Any]:
+        """Per-layer numbers for the teaching view, as lists (JSON-ready).
+
+        forward: x, z, a (N, units) and mask; loss: loss, penalty, p, y, dL/dz of the output;
+        backward: da, dz, dW, db; update: W before and after, the update, optimizer state.
+        """
+        p = self._pending
+        out: dict[str, Any] = {"step": self.step_count, "batch": len(p.get("X", []))}
+        layers = []
+        for i, layer in enumerate(self.net.layers):
+            d: dict[str, Any] = {"index": i, "trainable": layer.trainable}
+            if phase == "forward":
+                d.update(x=layer.x, z=layer.z, a=layer.a, mask=layer.mask)
+            elif phase == "backward":
+                d.update(da=layer.da, dz=layer.dz, dW=layer.dW, db=layer.db)
+            elif phase == "update":
+                s, nw = layer.offset, layer.n_out * layer.n_in
+                before = p["before"]
+                d.update(W_before=before[s:s + nw].reshape(layer.W.shape),
+                         b_before=before[s + nw:s + layer.size], W=layer.W, b=layer.b,
+                         dW=layer.dW, db=layer.db, dW_update=layer.dW_update,
+                         db_update=layer.db_update,
+                         state={k: _layer_view(v, layer) for k, v in self.opt.state.items()})
+            layers.append(d)
+        out["layers"] = layers
+        if phase == "loss":
+            out.update(loss=p["loss"], penalty=p["penalty"], p=p["p"], y=p["y"], dz=p["dz"],
+                       output=self.net.output, loss_name=self.net.loss)
+        if phase == "update":
+            out.update(optimizer=self.opt.name, hyper=self.opt.hyperparameters(),
+                       t=p["opt_t"], rule=self.opt.rule)
+        return out
+
+    # -------------------------------------------------------------- evaluation
+    def evaluate(self, record: bool = True) -> dict[str, Any]:
+        """Loss (data loss, without the penalty) and accuracy on train and test; appended to the
+        history when ``record``."""
+        net = self.net
+        z_tr = net.forward(self.X_train)
+        tr_loss, _, p_tr = loss_forward_backward(net.output, net.loss,  # type: ignore[arg-type]
+                                                 z_tr, self.y_train)
+        z_te = net.forward(self.X_test)
+        te_loss, _, p_te = loss_forward_backward(net.output, net.loss,  # type: ignore[arg-type]
+                                                 z_te, self.y_test)
+        m: dict[str, Any] = {"step": self.step_count, "epoch": self.epoch,
+                             "train_loss": tr_loss, "test_loss": te_loss,
+                             "train_acc": float("nan"), "test_acc": float("nan")}
+        if self.task == "classification":
+            pred_tr = predicted_classes(p_tr)
+            pred_te = predicted_classes(p_te)
+            m["train_acc"] = float((pred_tr == self.data.y_train).mean())
+            m["test_acc"] = float((pred_te == self.data.y_test).mean())
+            self._last_eval = {"p_test": p_te, "pred_test": pred_te}
+        else:
+            self._last_eval = {"p_test": p_te, "pred_test": p_te[:, 0]}
+        if record:
+            self._record(m)
+        return m
+
+    def _record(self, m: Mapping[str, Any]) -> None:
+        h = self.history
+        if h["step"] and h["step"][-1] == m["step"]:
+            return  # no step since the last point
+        for k in HISTORY_KEYS:
+            h[k].append(float(m[k]))
+        if len(h["step"]) > MAX_HISTORY:  # thin the older half, keep recent points dense
+            half = MAX_HISTORY // 2
+            for k in HISTORY_KEYS:
+                h[k][:half] = h[k][:half:2]
+            self.history_dropped += half - half // 2
+
+    def details(self) -> dict[str, Any]:
+        """Test-set evaluation beyond loss and accuracy: confusion matrix and per-class precision
+        and recall (classification), RMSE and R² (regression)."""
+        if self._last_eval is None:
+            self.evaluate(record=False)
+        assert self._last_eval is not None
+        if self.task == "classification":
+            cm = confusion_matrix(self.data.y_test, self._last_eval["pred_test"], self.n_classes)
+            precision, recall = precision_recall(cm)
+            return {"confusion": cm, "precision": precision, "recall": recall}
+        rmse, r2 = regression_scores(self.data.y_test.astype(np.float64),
+                                     self._last_eval["pred_test"].astype(np.float64))
+        return {"rmse": rmse, "r2": r2}
+
+    # ---------------------------------------------------------------- drawing
+    def grid(self, resolution: int) -> tuple[Array, Array]:
+        """(points (R*R, 2), model inputs (R*R, D)) over the input plane, cached."""
+        if resolution not in self._grid_cache:
+            pts, inputs = self.data.grid(resolution)
+            self._grid_cache[resolution] = (pts, inputs.astype(self.net.params.dtype))
+        return self._grid_cache[resolution]
+
+    def snapshot(self, grid: int | None = 40, neuron_grid: int | None = 16) -> dict[str, Any]:
+        """Arrays for drawing the current state (float32 unless said), cheap next to training.
+
+        W{i} (out, in), b{i}, dW{i}, db{i} (last gradients), dW_update{i}; grad_norm (L,) and
+        update_ratio (L,) per layer = ‖ΔW‖ / ‖W‖; frozen (L,) uint8; mask{i} (units,) uint8 keep
+        flags of the first sample of the last batch when dropout is on; for 2-D data,
+        grid_output (R, R) or (R, R, K) and grid_hidden{i} (units, r, r) over [-6, 6]²;
+        for classification, test_pred (N_test,) and confusion (K, K).
+        """
+        net = self.net
+        arrays: dict[str, Array] = {}
+        L = len(net.layers)
+        grad_norm = np.zeros(L, np.float32)
+        ratio = np.zeros(L, np.float32)
+        for i, layer in enumerate(net.layers):
+            arrays[f"W{i}"] = layer.W
+            arrays[f"b{i}"] = layer.b
+            arrays[f"dW{i}"] = layer.dW
+            arrays[f"db{i}"] = layer.db
+            grad_norm[i] = np.sqrt(float(np.dot(layer.dW.ravel(), layer.dW.ravel()))
+                                   + float(np.dot(layer.db, layer.db)))
+            wn = float(np.linalg.norm(layer.W))
+            ratio[i] = float(np.linalg.norm(layer.dW_update)) / wn if wn > 0 else 0.0
+            if layer.mask is not None and i < L - 1:
+                arrays[f"mask{i}"] = (layer.mask[0] > 0).astype(np.uint8)
+        arrays["grad_norm"] = grad_norm
+        arrays["update_ratio"] = ratio
+        arrays["frozen"] = np.array([not la.trainable for la in net.layers], np.uint8)
+        if self.data.raw_train.shape[1] == 2 and grid:
+            _, inputs = self.grid(grid)
+            p = output_activation(net.output, net.forward(inputs))
+            k = p.shape[1]
+            arrays["grid_output"] = (p[:, 0].reshape(grid, grid) if k == 1
+                                     else p.reshape(grid, grid, k))
+            if neuron_grid:
+                _, small = self.grid(neuron_grid)
+                net.forward(small)
+                for i, layer in enumerate(net.layers[:-1]):
+                    arrays[f"grid_hidden{i}"] = np.ascontiguousarray(
+                        layer.a.T).reshape(layer.n_out, neuron_grid, neuron_grid)  # type: ignore[union-attr]
+        if self.task == "classification" and self._last_eval is not None:
+            arrays["test_pred"] = self._last_eval["pred_test"].astype(np.uint8)
+            arrays["confusion"] = self.details()["confusion"].astype(np.int32)
+        for k, v in arrays.items():
+            if v.dtype == np.float64:
+                arrays[k] = v.astype(np.float32)
+        return {"step": self.step_count, "epoch": self.epoch, "arrays": arrays,
+                "diverged": self.diverged}
+
+    def data_arrays(self) -> dict[str, Array]:
+        """The data for drawing, sent once per data change: raw train/test points and labels."""
+        d = self.data
+        return {
+            "train_x": d.raw_train.astype(np.float32), "train_y": d.y_train.astype(np.float32),
+            "test_x": d.raw_test.astype(np.float32), "test_y": d.y_test.astype(np.float32),
+        }
+
+    # ----------------------------------------------------------------- control
+    def set(self, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Change configuration fields. Live fields apply before the next step with weights,
+        optimizer state and counters kept; any other field rebuilds the run. Returns
+        {"live": [...], "rebuilt": None | "network" | "data"}. Raises ConfigError (nothing
+        changed) when a value is invalid."""
+        new = cfgmod.validate(changes, base=self.config)
+        changed = [k for k in changes if new[k] != self.config[k]]
+        old = self.config
+        self.config = new
+        rebuild_data = any(k in DATA_FIELDS for k in changed)
+        rebuild_net = any(k not in cfgmod.LIVE_FIELDS and k not in DATA_FIELDS for k in changed)
+        if rebuild_data:
+            try:
+                self._build_data()
+            except ValueError:
+                self.config = old
+                self._build_data()
+                raise
+            self.pretrained = None
+            self._build_network()
+            return {"live": [], "rebuilt": "data", "changed": changed}
+        if rebuild_net:
+            self.pretrained = None
+            self._build_network()
+            return {"live": [], "rebuilt": "network", "changed": changed}
+        self._apply_live(changed, old)
+        return {"live": changed, "rebuilt": None, "changed": changed}
+
+    def _apply_live(self, changed: list[str], old: Mapping[str, Any]) -> None:
+        c = self.config
+        if "optimizer" in changed:
+            self.opt = make_optimizer_from_config(c)  # new rule, same weights
+        else:
+            for k in changed:
+                if k in cfgmod.OPTIMIZER_FIELDS[c["optimizer"]]:
+                    setattr(self.opt, k, tuple(c[k]) if k == "betas" else c[k])
+        if "dropout" in changed:
+            self.net.dropout = c["dropout"]
+        if "regularization" in changed or "reg_rate" in changed:
+            self.net.l1, self.net.l2 = self._reg()
+
+    def reset(self) -> None:
+        """Back to step 0 with the same initial weights and the same data."""
+        self.net.params[...] = self.initial_params
+        self.opt = make_optimizer_from_config(self.config)
+        self._restart()
+
+    def new_seed(self, seed: int | None = None) -> None:
+        """New initial weights (and dropout and batch order): seed + 1 unless given."""
+        self.set({"seed": (self.config["seed"] + 1) % (2**31) if seed is None else seed})
+
+    def regenerate(self) -> None:
+        """New data from the next data seed; the network starts again."""
+        self.set({"data_seed": (self.config["data_seed"] + 1) % (2**31)})
+
+    # ----------------------------------------------------------------- saving
+    def preprocessing(self) -> dict[str, Any]:
+        d = self.data
+        return {"features": d.features, "standardizer": d.standardizer.to_dict(),
+                "input_names": d.input_names, "class_names": d.class_names,
+                "image_shape": list(d.image_shape) if d.image_shape else None,
+                "task": d.task, "data": d.name}
+
+    def model_bytes(self) -> bytes:
+        from .serialize import model_bytes
+
+        return model_bytes(self.net, self.preprocessing(), self.config)
+
+
+def _layer_view(flat: Array, layer: Any) -> dict[str, Array]:
+    s, nw = layer.offset, layer.n_out * layer.n_in
+    return {"W": flat[s:s + nw].reshape(layer.n_out, layer.n_in), "b": flat[s + nw:s + layer.size]}
