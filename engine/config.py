@@ -65,11 +65,16 @@ class Field:
 
 
 # ------------------------------------------------------------------ checkers
+def _fmt(x: float) -> str:
+    """A limit as people write it: 2147483647, 0.999, 10 (never 2.14748e+09)."""
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
 def _number(lo: float, hi: float, *, lo_open: bool = False, integer: bool = False,
             nullable: bool = False) -> Callable[[Any], tuple[Any, str | None]]:
     kind = "a whole number" if integer else "a number"
-    lo_txt = f"> {lo:g}" if lo_open else f"≥ {lo:g}"
-    rule = f"it must be {kind} {lo_txt} and ≤ {hi:g}" + (" (or null)" if nullable else "")
+    lo_txt = f"> {_fmt(lo)}" if lo_open else f"≥ {_fmt(lo)}"
+    rule = f"it must be {kind} {lo_txt} and ≤ {_fmt(hi)}" + (" (or null)" if nullable else "")
 
     def check(v: Any) -> tuple[Any, str | None]:
         if v is None and nullable:
@@ -91,7 +96,8 @@ def _number(lo: float, hi: float, *, lo_open: bool = False, integer: bool = Fals
     return check
 
 
-def _choice(options: Callable[[], list[str]] | list[str]) -> Callable[[Any], tuple[Any, str | None]]:
+def _choice(options: Callable[[], list[str]] | list[str]
+            ) -> Callable[[Any], tuple[Any, str | None]]:
     def check(v: Any) -> tuple[Any, str | None]:
         allowed = options() if callable(options) else options
         if v in allowed:
@@ -112,7 +118,9 @@ def _layers(v: Any) -> tuple[Any, str | None]:
         return v, rule
     out = []
     for w in v:
-        if isinstance(w, bool) or not isinstance(w, (int, float)) or float(w) != int(w):
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w):
+            return v, rule
+        if float(w) != int(w):
             return v, rule
         if not 1 <= int(w) <= MAX_UNITS:
             return v, rule
@@ -124,9 +132,9 @@ def _features(v: Any) -> tuple[Any, str | None]:
     from .data import FEATURES
 
     rule = "it must be a non-empty list of distinct features from: " + ", ".join(FEATURES)
-    if not isinstance(v, (list, tuple)) or not v or len(set(v)) != len(v):
+    if not isinstance(v, (list, tuple)) or not v or not all(isinstance(f, str) for f in v):
         return v, rule
-    if any(f not in FEATURES for f in v):
+    if len(set(v)) != len(v) or any(f not in FEATURES for f in v):
         return v, rule
     return list(v), None
 
@@ -282,7 +290,7 @@ def resolve_output(cfg: Mapping[str, Any], task: str, n_classes: int) -> tuple[s
 
 
 def _cross_checks(cfg: Mapping[str, Any]) -> list[FieldError]:
-    errors = []
+    errors: list[FieldError] = []
     task = task_of(cfg)
     if cfg["data"] == "csv":
         return errors  # the uploaded set's task is checked when it is loaded
@@ -292,6 +300,9 @@ def _cross_checks(cfg: Mapping[str, Any]) -> list[FieldError]:
     if task == "classification" and cfg["output"] == "linear":
         errors.append(FieldError("output", "linear", f"{cfg['data']} is a classification set; "
                                  "use softmax, sigmoid or auto"))
+    if task == "regression" and cfg["train_per_class"] is not None:
+        errors.append(FieldError("train_per_class", cfg["train_per_class"],
+                                 f"{cfg['data']} is a regression set; it has no classes: use null"))
     if task == "regression" and cfg["loss"] == "cross_entropy":
         errors.append(FieldError("loss", "cross_entropy",
                                  "cross-entropy needs classes; use mse for regression"))

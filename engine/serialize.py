@@ -74,13 +74,16 @@ def decode(raw: bytes) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     for name, info in header.items():
         try:
             dt = np.dtype(_DTYPES[info["dtype"]]).newbyteorder("<")
-            start, end = info["data_offsets"]
+            start, end = (int(o) for o in info["data_offsets"])
             shape = tuple(int(s) for s in info["shape"])
+            if any(s < 0 for s in shape):
+                raise ValueError
         except (KeyError, TypeError, ValueError):
             raise ModelFileError(f"tensor {name!r}: unsupported dtype or bad entry") from None
         if not 0 <= start <= end <= len(body) or (end - start) != dt.itemsize * int(
                 np.prod(shape, dtype=np.int64)):
-            raise ModelFileError(f"tensor {name!r}: its data offsets do not fit the file")
+            raise ModelFileError(f"tensor {name!r}: its data offsets do not fit the file "
+                                 "(is it truncated?)")
         tensors[name] = np.frombuffer(body[start:end], dtype=dt).reshape(shape).astype(
             dt.newbyteorder("="))
     return tensors, meta
@@ -106,21 +109,37 @@ def save_model(net: Network, path: str | Path, preprocessing: dict | None = None
 def model_from_bytes(raw: bytes) -> tuple[Network, dict, dict]:
     """(network, preprocessing, config) from the bytes of a file saved by save_model."""
     tensors, meta = decode(raw)
-    if meta.get("format") != FORMAT or "architecture" not in meta:
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT or "architecture" not in meta:
         raise ModelFileError("this safetensors file has no Backprop Lab metadata (format and "
                              "architecture); save it with engine.save_model")
     try:
         arch = json.loads(meta["architecture"])
         pre = json.loads(meta.get("preprocessing", "{}"))
         cfg = json.loads(meta.get("config", "{}"))
+        if not all(isinstance(d, dict) for d in (arch, pre, cfg)):
+            raise ValueError("architecture, preprocessing and config must be JSON objects")
         frozen = arch.pop("frozen", [])
+        _check_shapes(arch.get("sizes"), tensors)  # before allocating anything
         net = Network(**arch)
         net.load_state_dict(tensors)
-    except (ValueError, TypeError) as exc:
+        for i in frozen:
+            net.freeze(i)
+    except (ValueError, TypeError, IndexError) as exc:
         raise ModelFileError(f"the model's metadata does not match its tensors: {exc}") from None
-    for i in frozen:
-        net.freeze(i)
     return net, pre, cfg
+
+
+def _check_shapes(sizes: Any, tensors: dict[str, np.ndarray]) -> None:
+    """Every layer's weight (out, in) and bias (out,) is in the file with the shape ``sizes``
+    (inputs first) says."""
+    if not isinstance(sizes, list) or len(sizes) < 2:
+        raise ValueError(f"sizes must list at least inputs and outputs; got {sizes!r}")
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
+        for key, shape in ((f"{i}.weight", (n_out, n_in)), (f"{i}.bias", (n_out,))):
+            if key not in tensors:
+                raise ValueError(f"the file has no tensor {key!r}")
+            if tensors[key].shape != shape:
+                raise ValueError(f"{key}: shape {tensors[key].shape} does not match {shape}")
 
 
 def load_model(path: str | Path) -> Network:

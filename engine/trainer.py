@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from . import config as cfgmod
-from .data import CsvData, Dataset, load_dataset
+from .data import CsvData, DataError, Dataset, load_dataset
 from .losses import loss_forward_backward, output_activation
 from .metrics import confusion_matrix, precision_recall, predicted_classes, regression_scores
 from .network import Network
@@ -31,6 +32,8 @@ Array = np.ndarray
 PHASES = ("forward", "loss", "backward", "update")
 DATA_FIELDS = frozenset({"data", "samples", "noise", "test_share", "data_seed", "classes",
                          "train_per_class", "features", "standardize"})
+# DataError.field -> the configuration field it concerns
+_DATA_FIELD = {"seed": "data_seed", "csv": "data"}
 HISTORY_KEYS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc")
 MAX_HISTORY = 20000  # points kept; beyond it every other old point is dropped
 
@@ -62,10 +65,16 @@ class Trainer:
     # ---------------------------------------------------------------- building
     def _build_data(self) -> None:
         c = self.config
-        self.data: Dataset = load_dataset(
-            c["data"], samples=c["samples"], noise=c["noise"], test_share=c["test_share"],
-            seed=c["data_seed"], classes=c["classes"], features=c["features"],
-            standardize=c["standardize"], train_per_class=c["train_per_class"], csv=self.csv)
+        try:
+            self.data: Dataset = load_dataset(
+                c["data"], samples=c["samples"], noise=c["noise"], test_share=c["test_share"],
+                seed=c["data_seed"], classes=c["classes"], features=c["features"],
+                standardize=c["standardize"], train_per_class=c["train_per_class"],
+                csv=self.csv)
+        except DataError as exc:  # e.g. train_per_class larger than the split allows
+            name = _DATA_FIELD.get(exc.field, exc.field)
+            raise cfgmod.ConfigError([cfgmod.FieldError(name, c.get(name), exc.message)]
+                                     ) from None
         self.task = self.data.task
         self.n_classes = self.data.n_classes
         self._grid_cache: dict[int, tuple[Array, Array]] = {}
@@ -74,15 +83,19 @@ class Trainer:
         c = self.config
         output, loss, units = cfgmod.resolve_output(c, self.task, self.n_classes)
         self.output, self.loss_name = output, loss
-        dt = np.dtype(c["dtype"])
         l1, l2 = self._reg()
         if self.pretrained is not None:
+            self._check_model(self.pretrained)
             self.net = self.pretrained
+            self.output, self.loss_name = self.net.output, str(self.net.loss)
+            output = self.net.output
+            self.net.dropout, self.net.l1, self.net.l2 = c["dropout"], l1, l2
         else:
             sizes = [self.data.X_train.shape[1], *c["layers"], units]
             self.net = Network(sizes, activation=c["activation"], output=output, loss=loss,
                                dropout=c["dropout"], init=c["init"], l1=l1, l2=l2,
                                seed=c["seed"], dtype=c["dtype"])
+        dt = self.net.params.dtype
         self.X_train = self.data.X_train.astype(dt)
         self.X_test = self.data.X_test.astype(dt)
         target_dt = np.int64 if output == "softmax" else dt
@@ -91,6 +104,27 @@ class Trainer:
         self.initial_params = self.net.params.copy()
         self.opt = make_optimizer_from_config(c)
         self._restart()
+
+    def _check_model(self, net: Network) -> None:
+        """A loaded model must fit the data: as many inputs as the data has columns, and an
+        output layer that suits the task and the class count."""
+        d, c = self.data, self.config
+        inputs = d.X_train.shape[1]
+        if self.task == "regression":
+            fits = net.output == "linear" and net.sizes[-1] == 1
+            need = "1 linear output"
+        else:
+            need = f"{self.n_classes} softmax outputs" + (" or 1 sigmoid output"
+                                                          if self.n_classes == 2 else "")
+            if net.output == "sigmoid":
+                fits = self.n_classes == 2 and net.sizes[-1] == 1
+            else:
+                fits = net.output == "softmax" and net.sizes[-1] == self.n_classes
+        if net.sizes[0] != inputs or not fits:
+            raise cfgmod.ConfigError([cfgmod.FieldError(
+                "data", c["data"],
+                f"the model takes {net.sizes[0]} inputs and has {net.sizes[-1]} {net.output} "
+                f"outputs; this data set gives {inputs} inputs and needs {need}")])
 
     def _reg(self) -> tuple[float, float]:
         kind, rate = self.config["regularization"], self.config["reg_rate"]
@@ -153,25 +187,27 @@ class Trainer:
             return 0
         done = 0
         t0 = time.perf_counter()
-        if self._phase is not None:
+        if self._phase is not None and n > 0:
             while self._phase is not None and not self.diverged:
                 self.step_phase()
-            done += 1
+            done += 0 if self.diverged else 1
         net, opt = self.net, self.opt
-        while done < n and not self.diverged:
-            X, y = self._next_batch()
-            loss, _, _ = net.forward_backward(X, y, True)
-            if not math.isfinite(loss):
-                self._diverge("loss", loss)
-                break
-            opt.step_update(net)
-            if not np.isfinite(net.update).all():
-                self._diverge("update", None)
-                break
-            opt.apply(net)
-            self.last_loss = loss
-            self.step_count += 1
-            done += 1
+        # overflow is detected below and stops the run: no need for NumPy's warnings too
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            while done < n and not self.diverged:
+                X, y = self._next_batch()
+                loss, _, _ = net.forward_backward(X, y, True)
+                if not math.isfinite(loss):
+                    self._diverge("loss", loss)
+                    break
+                opt.step_update(net)
+                if not np.isfinite(net.update).all():
+                    self._diverge("update", None)
+                    break
+                opt.apply(net)
+                self.last_loss = loss
+                self.step_count += 1
+                done += 1
         self.train_seconds += time.perf_counter() - t0
         return done
 
@@ -190,13 +226,14 @@ class Trainer:
             quantity = "gradient"
         what = {"loss": "the loss", "update": "the weight update",
                 "gradient": "the gradient"}[quantity]
+        kind = "NaN" if value is not None and math.isnan(value) else "infinite"
         lr = self.config["lr"]
         self.diverged = {
             "step": step, "quantity": quantity,
             "value": None if value is None else repr(value),
-            "message": (f"{what} became {'NaN' if value is not None and math.isnan(value) else 'infinite'}"
-                        f" at step {step}: the learning rate {lr:g} is probably too large. "
-                        "Training stopped; the weights are those of the last good step."),
+            "message": (f"{what} became {kind} at step {step}: the learning rate {lr:g} is "
+                        "probably too large. Training stopped; the weights are those of the "
+                        "last good step."),
         }
         self.net.update.fill(0.0)
         # the optimizer's running averages may hold the bad values: start them afresh
@@ -207,6 +244,10 @@ class Trainer:
     def step_phase(self) -> dict[str, Any]:
         """Advance one phase of the current step (forward, loss, backward, update) and return
         what that phase computed, layer by layer (see ``phase_details``)."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._step_phase()
+
+    def _step_phase(self) -> dict[str, Any]:
         if self.diverged:
             return {"phase": None, "diverged": self.diverged}
         net = self.net
@@ -245,7 +286,7 @@ class Trainer:
         return self._phase
 
     def phase_details(self, phase: str) -> dict[str, Any]:
-        """Per-layer numbers for the teaching view, as lists (JSON-ready).
+        """Per-layer numbers for the teaching view, as NumPy arrays (views: copy to keep them).
 
         forward: x, z, a (N, units) and mask; loss: loss, penalty, p, y, dL/dz of the output;
         backward: da, dz, dW, db; update: W before and after, the update, optimizer state.
@@ -282,12 +323,13 @@ class Trainer:
         """Loss (data loss, without the penalty) and accuracy on train and test; appended to the
         history when ``record``."""
         net = self.net
-        z_tr = net.forward(self.X_train)
-        tr_loss, _, p_tr = loss_forward_backward(net.output, net.loss,  # type: ignore[arg-type]
-                                                 z_tr, self.y_train)
-        z_te = net.forward(self.X_test)
-        te_loss, _, p_te = loss_forward_backward(net.output, net.loss,  # type: ignore[arg-type]
-                                                 z_te, self.y_test)
+        with _keeping_caches(net), np.errstate(over="ignore", invalid="ignore"):
+            z_tr = net.forward(self.X_train)
+            tr_loss, _, p_tr = loss_forward_backward(
+                net.output, net.loss, z_tr, self.y_train)  # type: ignore[arg-type]
+            z_te = net.forward(self.X_test)
+            te_loss, _, p_te = loss_forward_backward(
+                net.output, net.loss, z_te, self.y_test)  # type: ignore[arg-type]
         m: dict[str, Any] = {"step": self.step_count, "epoch": self.epoch,
                              "train_loss": tr_loss, "test_loss": te_loss,
                              "train_acc": float("nan"), "test_acc": float("nan")}
@@ -365,18 +407,20 @@ class Trainer:
         arrays["grad_norm"] = grad_norm
         arrays["update_ratio"] = ratio
         arrays["frozen"] = np.array([not la.trainable for la in net.layers], np.uint8)
-        if self.data.raw_train.shape[1] == 2 and grid:
-            _, inputs = self.grid(grid)
-            p = output_activation(net.output, net.forward(inputs))
-            k = p.shape[1]
-            arrays["grid_output"] = (p[:, 0].reshape(grid, grid) if k == 1
-                                     else p.reshape(grid, grid, k))
-            if neuron_grid:
-                _, small = self.grid(neuron_grid)
-                net.forward(small)
-                for i, layer in enumerate(net.layers[:-1]):
-                    arrays[f"grid_hidden{i}"] = np.ascontiguousarray(
-                        layer.a.T).reshape(layer.n_out, neuron_grid, neuron_grid)  # type: ignore[union-attr]
+        if self.data.features and grid:  # a 2-D set: draw the output over the plane
+            with _keeping_caches(net):
+                _, inputs = self.grid(grid)
+                p = output_activation(net.output, net.forward(inputs))
+                k = p.shape[1]
+                arrays["grid_output"] = (p[:, 0].reshape(grid, grid) if k == 1
+                                         else p.reshape(grid, grid, k))
+                if neuron_grid:
+                    _, small = self.grid(neuron_grid)
+                    net.forward(small)
+                    for i, layer in enumerate(net.layers[:-1]):
+                        a = np.ascontiguousarray(layer.a.T)  # type: ignore[union-attr]
+                        arrays[f"grid_hidden{i}"] = a.reshape(layer.n_out, neuron_grid,
+                                                              neuron_grid)
         if self.task == "classification" and self._last_eval is not None:
             arrays["test_pred"] = self._last_eval["pred_test"].astype(np.uint8)
             arrays["confusion"] = self.details()["confusion"].astype(np.int32)
@@ -462,6 +506,23 @@ class Trainer:
         from .serialize import model_bytes
 
         return model_bytes(self.net, self.preprocessing(), self.config)
+
+
+_CACHES = ("x", "z", "a", "mask", "da", "dz")
+
+
+@contextmanager
+def _keeping_caches(net: Network) -> Iterator[None]:
+    """Run extra forward passes (evaluation, drawing) without losing what the last training
+    pass left in each layer (x, z, a, mask, da, dz): a step in progress still needs them, and
+    the teaching view shows them."""
+    saved = [[getattr(layer, k) for k in _CACHES] for layer in net.layers]
+    try:
+        yield
+    finally:
+        for layer, values in zip(net.layers, saved, strict=True):
+            for k, v in zip(_CACHES, values, strict=True):
+                setattr(layer, k, v)
 
 
 def _layer_view(flat: Array, layer: Any) -> dict[str, Array]:

@@ -1,0 +1,258 @@
+"""The engine's command line: train a run from a configuration file, evaluate a saved model, list
+the configuration fields.
+
+    python -m engine train CONFIG.json [--epochs N | --steps N] [--out model.safetensors]
+                                       [--metrics metrics.csv] [--quiet]
+    python -m engine eval MODEL.safetensors [--config CONFIG.json]
+    python -m engine fields
+
+A bad configuration or model file gets a one-line message on stderr and exit code 2; a run that
+diverges exits with 1 after saving what it was asked to save.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+from . import config as cfgmod
+from .data import DataError
+from .serialize import ModelFileError, load_model_full
+from .trainer import HISTORY_KEYS, Trainer
+
+DEFAULT_STEPS = 1000
+EXIT_DIVERGED = 1
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """A bad file or argument: reported in one line, exit code 2."""
+
+
+# ------------------------------------------------------------------------------ helpers
+def read_config(path: str) -> dict[str, Any]:
+    """The validated configuration in the JSON file ``path``; UsageError naming the file and
+    the problem otherwise."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the configuration file ({exc.strerror})"
+                         ) from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: the configuration file is not UTF-8 text") from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}, column "
+                         f"{exc.colno}") from None
+    try:
+        return cfgmod.validate(raw)
+    except cfgmod.ConfigError as exc:
+        raise UsageError(f"{path}: {exc}") from None
+
+
+def make_trainer(cfg: dict[str, Any], where: str, model: Any = None) -> Trainer:
+    try:
+        return Trainer(cfg, model=model)
+    except (cfgmod.ConfigError, DataError) as exc:
+        raise UsageError(f"{where}: {exc}") from None
+
+
+class Progress:
+    """A plain-text progress bar on a stream, redrawn in place with \\r (at most ~10 per
+    second)."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int, stream: TextIO, enabled: bool = True) -> None:
+        self.total, self.stream, self.enabled = total, stream, enabled
+        self.last = 0.0
+        self.t0 = time.perf_counter()
+
+    def update(self, done: int, text: str, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if not force and now - self.last < 0.1:
+            return
+        self.last = now
+        frac = done / self.total if self.total else 1.0
+        filled = int(round(frac * self.WIDTH))
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        self.stream.write(f"\r[{bar}] {100 * frac:5.1f}% step {done}/{self.total} {text} "
+                          f"{now - self.t0:.1f}s ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _fmt(v: float) -> str:
+    return "n/a" if math.isnan(v) else f"{v:.4f}"
+
+
+def summary(tr: Trainer, m: dict[str, Any]) -> list[str]:
+    """Final lines: loss and accuracy (classification) or RMSE and R² (regression)."""
+    lines = [f"train loss {_fmt(m['train_loss'])}", f"test loss  {_fmt(m['test_loss'])}"]
+    if tr.task == "classification":
+        lines[0] += f"  accuracy {_fmt(m['train_acc'])}"
+        lines[1] += f"  accuracy {_fmt(m['test_acc'])}"
+    else:
+        d = tr.details()
+        lines[1] += f"  RMSE {_fmt(d['rmse'])}  R² {_fmt(d['r2'])}"
+    return lines
+
+
+def confusion_lines(tr: Trainer) -> list[str]:
+    """The test confusion matrix as text: rows are true classes, columns predictions."""
+    cm = np.asarray(tr.details()["confusion"])
+    names = tr.data.class_names
+    w = max(4, max(len(n) for n in names) + 1, len(str(int(cm.max(initial=0)))) + 1)
+    head = " " * (w + 1) + "".join(f"{n:>{w}}" for n in names)
+    lines = ["confusion matrix (test; rows: true class, columns: predicted)", head]
+    for name, row in zip(names, cm, strict=True):
+        lines.append(f"{name:>{w}} " + "".join(f"{int(v):>{w}}" for v in row))
+    return lines
+
+
+# ----------------------------------------------------------------------------- commands
+def cmd_train(args: argparse.Namespace) -> int:
+    cfg = read_config(args.config)
+    tr = make_trainer(cfg, args.config)
+    if args.epochs is not None:
+        per_epoch = math.ceil(len(tr.X_train) / tr.batch_size)
+        total = args.epochs * per_epoch
+    else:
+        total = DEFAULT_STEPS if args.steps is None else args.steps
+    rows: list[dict[str, float]] = []
+    chunk = max(1, total // 100)
+    bar = Progress(total, sys.stderr, enabled=not args.quiet)
+    m = tr.evaluate()
+    rows.append(m)
+    while tr.step_count < total and not tr.diverged:
+        tr.step(min(chunk, total - tr.step_count))
+        m = tr.evaluate()
+        rows.append(m)
+        acc = f" acc {m['train_acc']:.3f}" if tr.task == "classification" else ""
+        bar.update(tr.step_count, f"epoch {tr.epoch:.1f} loss {m['train_loss']:.4f}{acc}",
+                   force=tr.step_count >= total)
+    bar.close()
+    if args.metrics:
+        with open(args.metrics, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(HISTORY_KEYS)
+            for r in rows:
+                writer.writerow([r[k] for k in HISTORY_KEYS])
+    if args.out:
+        Path(args.out).write_bytes(tr.model_bytes())
+    print(f"{cfg['data']}: {tr.step_count} steps, {tr.epoch:.1f} epochs, "
+          f"{tr.train_seconds:.2f} s of training")
+    for line in summary(tr, m):
+        print(line)
+    if args.out:
+        print(f"model saved to {args.out}")
+    if tr.diverged:
+        print(f"diverged: {tr.diverged['message']}", file=sys.stderr)
+        return EXIT_DIVERGED
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    try:
+        net, _, stored = load_model_full(args.model)
+    except OSError as exc:
+        raise UsageError(f"{args.model}: cannot read the model file ({exc.strerror})") from None
+    except ModelFileError as exc:
+        raise UsageError(f"{args.model}: {exc}") from None
+    if args.config:
+        cfg, where = read_config(args.config), args.config
+    elif stored:
+        try:
+            cfg = cfgmod.validate(stored)
+        except cfgmod.ConfigError as exc:
+            raise UsageError(f"{args.model}: its stored configuration is invalid: {exc}"
+                             ) from None
+        where = args.model
+    else:
+        raise UsageError(f"{args.model}: the file stores no run configuration; give one with "
+                         "--config CONFIG.json")
+    tr = make_trainer(cfg, where, model=net)
+    m = tr.evaluate(record=False)
+    print(f"{cfg['data']}: {len(tr.X_train)} training and {len(tr.X_test)} test examples")
+    for line in summary(tr, m):
+        print(line)
+    if tr.task == "classification":
+        for line in confusion_lines(tr):
+            print(line)
+    return 0
+
+
+def cmd_fields(args: argparse.Namespace) -> int:
+    rows = [(f.name, json.dumps(f.default, ensure_ascii=False), "live" if f.live else "rebuild",
+             f.doc) for f in cfgmod.FIELDS.values()]
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    print(f"{'field':<{w0}}  {'default':<{w1}}  {'changes':<7}  meaning")
+    for name, default, live, doc in rows:
+        print(f"{name:<{w0}}  {default:<{w1}}  {live:<7}  {doc}")
+    return 0
+
+
+# --------------------------------------------------------------------------------- main
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n} is not allowed; it must be ≥ 1")
+    return n
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m engine",
+                                description="Train and evaluate Backprop Lab networks.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    t = sub.add_parser("train", help="train a run described by a configuration file")
+    t.add_argument("config", metavar="CONFIG.json", help="the run configuration (JSON object)")
+    length = t.add_mutually_exclusive_group()
+    length.add_argument("--epochs", type=_positive, help="train this many epochs")
+    length.add_argument("--steps", type=_positive,
+                        help=f"train this many steps (default {DEFAULT_STEPS})")
+    t.add_argument("--out", metavar="MODEL.safetensors", help="save the trained model here")
+    t.add_argument("--metrics", metavar="METRICS.csv",
+                   help="write loss and accuracy every 1%% of the run as CSV")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.set_defaults(run=cmd_train)
+    e = sub.add_parser("eval", help="evaluate a saved model on its data set")
+    e.add_argument("model", metavar="MODEL.safetensors")
+    e.add_argument("--config", metavar="CONFIG.json",
+                   help="use this configuration's data instead of the one stored in the file")
+    e.set_defaults(run=cmd_eval)
+    f = sub.add_parser("fields", help="list the configuration fields")
+    f.set_defaults(run=cmd_fields)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
