@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .activations import ACTIVATIONS
 from .losses import ALLOWED, LOSSES, OUTPUTS
 from .network import INITS, MAX_DROPOUT
@@ -148,6 +150,41 @@ def _betas(v: Any) -> tuple[Any, str | None]:
     return [float(v[0]), float(v[1])], None
 
 
+def _digit_groups(v: Any) -> tuple[Any, str | None]:
+    if v is None:
+        return None, None
+    from .data import DataError, relabel_digits
+
+    try:
+        relabel_digits(np.arange(10), "groups", v)
+    except DataError as exc:
+        return v, exc.message
+    return [[int(d) for d in g] for g in v], None
+
+
+def _freeze(v: Any) -> tuple[Any, str | None]:
+    rule = (f"it must be a list of distinct layer indices from 0 to {MAX_HIDDEN_LAYERS} "
+            "(0 is the first layer of weights)")
+    if not isinstance(v, (list, tuple)) or len(set(map(repr, v))) != len(v):
+        return v, rule
+    if any(isinstance(i, bool) or not isinstance(i, int) or not 0 <= i <= MAX_HIDDEN_LAYERS
+           for i in v):
+        return v, rule
+    return sorted(int(i) for i in v), None
+
+
+def _models() -> list[str]:
+    from .zoo import model_names
+
+    return [*model_names(), "upload"]
+
+
+def _model(v: Any) -> tuple[Any, str | None]:
+    if v is None:
+        return None, None
+    return _choice(_models)(v)
+
+
 def _datasets() -> list[str]:
     from .data import DATASETS
 
@@ -173,6 +210,14 @@ FIELDS: dict[str, Field] = {
         Field("train_per_class", None,
               "Keep only this many training examples per class (few-shot); null keeps all.",
               _number(1, 1000, integer=True, nullable=True), group="data"),
+        Field("digits_task", "all", "Digits only: the task - all ten digits, 0-4 or 5-9 only, "
+              "even/odd, digit ≥ 5, or your own groups (digit_groups).",
+              _choice(["all", "0-4", "5-9", "even_odd", "ge5", "groups"]), group="data"),
+        Field("digit_groups", None, "Digits only, with digits_task groups: lists of digits, one "
+              "list a class, e.g. [[0, 6, 8, 9], [1, 4, 7]].", _digit_groups, group="data"),
+        Field("digits_half", "all", "Digits only: use all samples, half a (the zoo models were "
+              "pretrained on it) or half b (never seen by them).",
+              _choice(["all", "a", "b"]), group="data"),
         Field("features", ["x1", "x2"], "Input features made from a 2-D point.", _features,
               group="data"),
         Field("standardize", True,
@@ -221,6 +266,15 @@ FIELDS: dict[str, Field] = {
               _choice(["none", "l1", "l2"]), live=True, group="regularization"),
         Field("reg_rate", 0.001, "Rate of the L1 or L2 penalty.", _number(0, 10), live=True,
               group="regularization"),
+        # fine-tuning
+        Field("model", None, "Start from a pretrained model of the zoo (or an uploaded one, "
+              "\"upload\") instead of fresh weights; null trains from scratch.", _model,
+              group="finetune"),
+        Field("replace_head", "auto", "With a model: replace its output layer by a freshly "
+              "initialized one (auto: when the task differs from the model's own).",
+              _choice(["auto", "replace", "keep"]), group="finetune"),
+        Field("freeze", [], "Layers whose weights do not change (0 is the first layer).",
+              _freeze, live=True, group="finetune"),
     ]
 }
 
@@ -289,8 +343,19 @@ def resolve_output(cfg: Mapping[str, Any], task: str, n_classes: int) -> tuple[s
     return output, loss, units
 
 
+def digits_class_count(cfg: Mapping[str, Any]) -> int:
+    task = cfg["digits_task"]
+    if task == "groups":
+        return len(cfg["digit_groups"] or [])
+    return {"all": 10, "0-4": 5, "5-9": 5, "even_odd": 2, "ge5": 2}[task]
+
+
 def _cross_checks(cfg: Mapping[str, Any]) -> list[FieldError]:
     errors: list[FieldError] = []
+    if cfg["digits_task"] == "groups" and cfg["digit_groups"] is None:
+        errors.append(FieldError("digit_groups", None, "digits_task groups needs digit_groups, "
+                                 "e.g. [[0, 6, 8, 9], [1, 4, 7]]"))
+        return errors
     task = task_of(cfg)
     if cfg["data"] == "csv":
         return errors  # the uploaded set's task is checked when it is loaded
@@ -315,6 +380,8 @@ def _cross_checks(cfg: Mapping[str, Any]) -> list[FieldError]:
         n = DATASETS[cfg["data"]].n_classes
         if cfg["data"] == "blobs":
             n = cfg["classes"]
+        if cfg["data"] == "digits":
+            n = digits_class_count(cfg)
         if n > 2:
             errors.append(FieldError("output", "sigmoid",
                                      f"sigmoid has one output for 2 classes; {cfg['data']} has "

@@ -836,6 +836,64 @@ def _keep_per_class(
     return np.sort(np.concatenate(keep))
 
 
+DIGITS_TASKS = ("all", "0-4", "5-9", "even_odd", "ge5", "groups")
+DIGITS_HALVES = ("all", "a", "b")
+DIGITS_HALF_SEED = 7  # fixed, so that a model pretrained on half "a" never saw a row of half "b"
+
+
+def digits_half_rows(half: str, n: int = DIGITS_SHAPE[0]) -> np.ndarray:
+    """Row indices of one half of the digits, from a fixed permutation: "a" (the first
+    n // 2 rows of it), "b" (the rest) or "all". The zoo's digits models are pretrained on
+    half "a"; fine-tuning tasks use half "b", so their test rows were never seen."""
+    if half not in DIGITS_HALVES:
+        raise DataError("digits_half", f"digits_half {half!r} is unknown; allowed: "
+                        + ", ".join(DIGITS_HALVES))
+    if half == "all":
+        return np.arange(n)
+    order = np.random.default_rng(DIGITS_HALF_SEED).permutation(n)
+    return np.sort(order[: n // 2] if half == "a" else order[n // 2 :])
+
+
+def relabel_digits(
+    y: np.ndarray, task: str, groups: Sequence[Sequence[int]] | None = None
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Relabel digit labels y (N,) for a task: (rows kept (M,), new labels (M,), class names).
+
+    "all": the ten digits; "0-4" / "5-9": only those digits, five classes; "even_odd":
+    even 0, odd 1; "ge5": 0-4 is 0, 5-9 is 1; "groups": each digit in ``groups`` (a list of
+    at least two disjoint lists of digits) gets the index of its group; digits in no group
+    are left out."""
+    y = np.asarray(y, dtype=np.int64)
+    if task == "all":
+        return np.arange(len(y)), y, [str(d) for d in range(10)]
+    if task in ("0-4", "5-9"):
+        lo = 0 if task == "0-4" else 5
+        rows = np.flatnonzero((y >= lo) & (y < lo + 5))
+        return rows, y[rows] - lo, [str(d) for d in range(lo, lo + 5)]
+    if task == "even_odd":
+        return np.arange(len(y)), y % 2, ["even", "odd"]
+    if task == "ge5":
+        return np.arange(len(y)), (y >= 5).astype(np.int64), ["0-4", "5-9"]
+    if task != "groups":
+        raise DataError("digits_task", f"digits_task {task!r} is unknown; allowed: "
+                        + ", ".join(DIGITS_TASKS))
+    rule = ("digit_groups must be at least two non-empty lists of distinct digits 0-9, "
+            "e.g. [[0, 6, 8, 9], [1, 4, 7]]")
+    if not isinstance(groups, (list, tuple)) or len(groups) < 2:
+        raise DataError("digit_groups", f"{rule}; got {groups!r}")
+    table = np.full(10, -1, dtype=np.int64)
+    for g, group in enumerate(groups):
+        if not isinstance(group, (list, tuple)) or not group:
+            raise DataError("digit_groups", f"{rule}; got {groups!r}")
+        for d in group:
+            if isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 9 or table[d] >= 0:
+                raise DataError("digit_groups", f"{rule}; got {groups!r}")
+            table[d] = g
+    rows = np.flatnonzero(table[y] >= 0)
+    names = [",".join(str(d) for d in group) for group in groups]
+    return rows, table[y[rows]], names
+
+
 def load_dataset(
     name: str = "spiral",
     samples: int = 500,
@@ -847,6 +905,9 @@ def load_dataset(
     standardize: bool = True,
     train_per_class: int | None = None,
     csv: CsvData | None = None,
+    digits_task: str = "all",
+    digits_half: str = "all",
+    digit_groups: Sequence[Sequence[int]] | None = None,
 ) -> Dataset:
     """Make or load a data set, split it, make features and standardize.
 
@@ -864,6 +925,8 @@ def load_dataset(
             class (seeded), e.g. for few-shot fine-tuning. The test split is unchanged and the
             standardizer is fitted on the rows kept.
         csv: the parsed file, when name == "csv".
+        digits_task, digits_half, digit_groups: digits only: which half of the digits to use
+            (see digits_half_rows) and how to label them (see relabel_digits).
 
     Returns a Dataset (see its docstring for the shapes).
     """
@@ -881,7 +944,11 @@ def load_dataset(
         task, class_names, input_names = csv.task, list(csv.class_names), list(csv.feature_names)
     elif name == "digits":
         raw, y = load_digits()
-        task, class_names = "classification", [str(d) for d in range(10)]
+        half = digits_half_rows(digits_half, len(y))
+        raw, y = raw[half], y[half]
+        rows, y, class_names = relabel_digits(y, digits_task, digit_groups)
+        raw = raw[rows]
+        task = "classification"
         input_names = [f"px{i}" for i in range(DIGITS_SHAPE[1])]
         image_shape = DIGITS_IMAGE_SHAPE
     else:

@@ -90,14 +90,27 @@ def decode(raw: bytes) -> tuple[dict[str, np.ndarray], dict[str, str]]:
 
 
 def model_bytes(net: Network, preprocessing: dict | None = None,
-                config: dict | None = None) -> bytes:
+                config: dict | None = None, metrics: dict | None = None) -> bytes:
+    """The safetensors bytes of ``net``; ``metrics`` (e.g. its test accuracy when saved) are
+    stored too and read back by ``model_metrics``."""
     meta = {
         "format": FORMAT,
         "architecture": json.dumps(net.architecture()),
         "preprocessing": json.dumps(preprocessing or {}),
         "config": json.dumps(config or {}),
+        "metrics": json.dumps(metrics or {}),
     }
     return encode(net.state_dict(), meta)
+
+
+def model_metrics(raw: bytes) -> dict:
+    """The metrics stored with a model ({} when none were stored)."""
+    _, meta = decode(raw)
+    try:
+        m = json.loads(meta.get("metrics", "{}"))
+    except (json.JSONDecodeError, TypeError):
+        return {}
+    return m if isinstance(m, dict) else {}
 
 
 def save_model(net: Network, path: str | Path, preprocessing: dict | None = None,

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import config as cfgmod
-from .data import CsvData, DataError, Dataset, load_dataset
+from .data import CsvData, DataError, Dataset, Standardizer, load_dataset
 from .losses import loss_forward_backward, output_activation
 from .metrics import confusion_matrix, precision_recall, predicted_classes, regression_scores
 from .network import Network
@@ -30,8 +30,10 @@ from .optim import OPTIMIZERS, Optimizer
 Array = np.ndarray
 
 PHASES = ("forward", "loss", "backward", "update")
+# fields that rebuild the data (a model brings its own input scaling, so it counts as one)
 DATA_FIELDS = frozenset({"data", "samples", "noise", "test_share", "data_seed", "classes",
-                         "train_per_class", "features", "standardize"})
+                         "train_per_class", "features", "standardize", "digits_task",
+                         "digit_groups", "digits_half", "model", "replace_head"})
 # DataError.field -> the configuration field it concerns
 _DATA_FIELD = {"seed": "data_seed", "csv": "data"}
 HISTORY_KEYS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc")
@@ -50,9 +52,14 @@ class Trainer:
     """Everything about one run. Not thread-safe: drive it from one thread."""
 
     def __init__(self, config: Mapping[str, Any] | None = None, *, csv: CsvData | None = None,
-                 model: Network | None = None) -> None:
+                 model: Network | None = None, model_file: bytes | None = None) -> None:
+        """``model``: a Network to train as it is (it must fit the data). ``model_file``: the
+        bytes of an uploaded safetensors model, used when the configuration says
+        ``"model": "upload"``; a zoo model is named by ``"model"`` itself."""
         self.config = cfgmod.validate(config or {})
         self.csv = csv
+        self.model_file = model_file
+        self.head: dict[str, Any] | None = None  # what replacing the output layer did
         if self.config["data"] == "csv" and csv is None:
             raise cfgmod.ConfigError([cfgmod.FieldError("data", "csv",
                                                         "upload a CSV file first")])
@@ -70,7 +77,8 @@ class Trainer:
                 c["data"], samples=c["samples"], noise=c["noise"], test_share=c["test_share"],
                 seed=c["data_seed"], classes=c["classes"], features=c["features"],
                 standardize=c["standardize"], train_per_class=c["train_per_class"],
-                csv=self.csv)
+                csv=self.csv, digits_task=c["digits_task"], digits_half=c["digits_half"],
+                digit_groups=c["digit_groups"])
         except DataError as exc:  # e.g. train_per_class larger than the split allows
             name = _DATA_FIELD.get(exc.field, exc.field)
             raise cfgmod.ConfigError([cfgmod.FieldError(name, c.get(name), exc.message)]
@@ -90,6 +98,10 @@ class Trainer:
             self.output, self.loss_name = self.net.output, str(self.net.loss)
             output = self.net.output
             self.net.dropout, self.net.l1, self.net.l2 = c["dropout"], l1, l2
+        elif c["model"] is not None:
+            self._adopt_model(output, loss, units)
+            output = self.net.output
+            self.net.dropout, self.net.l1, self.net.l2 = c["dropout"], l1, l2
         else:
             sizes = [self.data.X_train.shape[1], *c["layers"], units]
             self.net = Network(sizes, activation=c["activation"], output=output, loss=loss,
@@ -101,9 +113,76 @@ class Trainer:
         target_dt = np.int64 if output == "softmax" else dt
         self.y_train = self.data.y_train.astype(target_dt)
         self.y_test = self.data.y_test.astype(target_dt)
+        if self.net is not None and (self.pretrained is not None or c["model"]) and not c["freeze"]:
+            c["freeze"] = [i for i, la in enumerate(self.net.layers) if not la.trainable]
+        self._apply_freeze()
         self.initial_params = self.net.params.copy()
         self.opt = make_optimizer_from_config(c)
         self._restart()
+
+    def _adopt_model(self, output: str, loss: str, units: int) -> None:
+        """Start from a pretrained model: its weights, its input preprocessing, and (when the
+        task differs from the one it learned, or when asked) a fresh output layer."""
+        from .serialize import ModelFileError, model_from_bytes
+        from .zoo import load
+
+        c, d = self.config, self.data
+        name = c["model"]
+        try:
+            if name == "upload":
+                if self.model_file is None:
+                    raise ModelFileError("no model file was uploaded")
+                net, pre, _ = model_from_bytes(self.model_file)
+            else:
+                net, pre, _ = load(name)
+        except (ModelFileError, ValueError) as exc:
+            raise cfgmod.ConfigError([cfgmod.FieldError("model", name, str(exc))]) from None
+        inputs = d.X_train.shape[1]
+        if net.sizes[0] != inputs:
+            raise cfgmod.ConfigError([cfgmod.FieldError(
+                "model", name, f"the model takes {net.sizes[0]} inputs; this data set gives "
+                f"{inputs}: choose data of the model's width")])
+        if pre.get("features", []) != d.features:
+            raise cfgmod.ConfigError([cfgmod.FieldError(
+                "features", c["features"],
+                f"the model was trained on the features {pre.get('features')}; use the same")])
+        if "standardizer" in pre:  # the model's own scaling, not one refitted on new data
+            d.standardizer = Standardizer.from_dict(pre["standardizer"])
+            d.X_train, d.X_test = d.inputs(d.raw_train), d.inputs(d.raw_test)
+        same_task = (pre.get("data") == d.name and pre.get("class_names") == d.class_names
+                     and pre.get("task", d.task) == d.task)
+        replace = c["replace_head"] == "replace" or (c["replace_head"] == "auto"
+                                                     and not same_task)
+        old = {"units": net.sizes[-1], "output": net.output,
+               "classes": pre.get("class_names", [])}
+        if replace:
+            net.replace_output(units, output=output, loss=loss)
+        else:
+            self._check_model(net)
+        self.head = {"replaced": replace, "old": old,
+                     "new": {"units": net.sizes[-1], "output": net.output,
+                             "classes": d.class_names}}
+        self.net = net
+        # the configuration says what is true: the architecture is the model's
+        c["layers"], c["activation"], c["dtype"] = net.sizes[1:-1], net.activation, net.dtype
+
+    def _apply_freeze(self) -> None:
+        """Freeze the layers listed in the configuration, unfreeze the others."""
+        wanted = self.config["freeze"]
+        n = len(self.net.layers)
+        bad = [i for i in wanted if i >= n]
+        if bad:
+            raise cfgmod.ConfigError([cfgmod.FieldError(
+                "freeze", wanted, f"this network has layers 0 to {n - 1}; {bad} do not exist")])
+        if len(wanted) == n:
+            raise cfgmod.ConfigError([cfgmod.FieldError(
+                "freeze", wanted, "every layer would be frozen and nothing left to train: "
+                "leave at least one layer (usually the output layer) unfrozen")])
+        for i in range(n):
+            if i in wanted:
+                self.net.freeze(i)
+            else:
+                self.net.unfreeze(i)
 
     def _check_model(self, net: Network) -> None:
         """A loaded model must fit the data: as many inputs as the data has columns, and an
@@ -447,24 +526,25 @@ class Trainer:
         new = cfgmod.validate(changes, base=self.config)
         changed = [k for k in changes if new[k] != self.config[k]]
         old = self.config
+        saved = dict(self.__dict__)  # every part of the run, to put back if the change fails
         self.config = new
         rebuild_data = any(k in DATA_FIELDS for k in changed)
         rebuild_net = any(k not in cfgmod.LIVE_FIELDS and k not in DATA_FIELDS for k in changed)
-        if rebuild_data:
-            try:
+        try:
+            if rebuild_data:
                 self._build_data()
-            except ValueError:
-                self.config = old
-                self._build_data()
-                raise
-            self.pretrained = None
-            self._build_network()
-            return {"live": [], "rebuilt": "data", "changed": changed}
-        if rebuild_net:
-            self.pretrained = None
-            self._build_network()
-            return {"live": [], "rebuilt": "network", "changed": changed}
-        self._apply_live(changed, old)
+                self.pretrained = None
+                self._build_network()
+                return {"live": [], "rebuilt": "data", "changed": changed}
+            if rebuild_net:
+                self.pretrained = None
+                self._build_network()
+                return {"live": [], "rebuilt": "network", "changed": changed}
+            self._apply_live(changed, old)
+        except Exception:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
         return {"live": changed, "rebuilt": None, "changed": changed}
 
     def _apply_live(self, changed: list[str], old: Mapping[str, Any]) -> None:
@@ -477,6 +557,8 @@ class Trainer:
                     setattr(self.opt, k, tuple(c[k]) if k == "betas" else c[k])
         if "dropout" in changed:
             self.net.dropout = c["dropout"]
+        if "freeze" in changed:
+            self._apply_freeze()
         if "regularization" in changed or "reg_rate" in changed:
             self.net.l1, self.net.l2 = self._reg()
 
@@ -505,7 +587,10 @@ class Trainer:
     def model_bytes(self) -> bytes:
         from .serialize import model_bytes
 
-        return model_bytes(self.net, self.preprocessing(), self.config)
+        m = self.evaluate(record=False)
+        metrics = {k: m[k] for k in ("step", "train_loss", "test_loss", "train_acc", "test_acc")
+                   if math.isfinite(m[k])}
+        return model_bytes(self.net, self.preprocessing(), self.config, metrics)
 
 
 _CACHES = ("x", "z", "a", "mask", "da", "dz")

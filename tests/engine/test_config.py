@@ -135,6 +135,16 @@ BAD_VALUES: list[tuple[str, Any, str]] = [
     ("dropout", 0.95, "≤ 0.9"),
     ("dropout", False, "a number"),
     ("reg_rate", 11, "≤ 10"),
+    ("digits_task", "letters", "allowed: "),
+    ("digits_half", "c", "allowed: "),
+    ("digit_groups", [[1, 2]], "at least two"),
+    ("digit_groups", [[1, 2], [2, 3]], "distinct digits"),
+    ("digit_groups", [[1, 10], [2]], "digits 0-9"),
+    ("model", "imagenet", "allowed: "),
+    ("replace_head", True, "allowed: "),
+    ("freeze", [0, 0], "distinct layer indices"),
+    ("freeze", [9], "from 0 to 8"),
+    ("freeze", "0", "a list"),
 ]
 
 
@@ -305,6 +315,13 @@ def _valid_value_strategies() -> dict[str, st.SearchStrategy[Any]]:
         # output and loss depend on the data: drawn in valid_configs
         "output": st.just("auto"),
         "loss": st.just("auto"),
+        "digits_task": st.sampled_from(["all", "0-4", "5-9", "even_odd", "ge5", "groups"]),
+        "digit_groups": st.sampled_from([[[0, 6, 8, 9], [1, 4, 7]], [[0], [1], [2, 3]]]),
+        "digits_half": st.sampled_from(["all", "a", "b"]),
+        # a pretrained model fits only its own kind of data: tested in test_zoo.py
+        "model": st.just(None),
+        "replace_head": st.sampled_from(["auto", "replace", "keep"]),
+        "freeze": st.lists(st.integers(0, 8), unique=True, max_size=3),
     }
 
 
@@ -315,6 +332,8 @@ def valid_configs(draw: st.DrawFn) -> dict[str, Any]:
     n_classes = cfg["classes"] if cfg["data"] == "blobs" else info.n_classes
     if cfg["train_per_class"] is not None:
         cfg["samples"] = max(cfg["samples"], 150)  # every class surely has 2 in the split
+    n_layers = len(cfg["layers"]) + 1  # leave at least one layer to train
+    cfg["freeze"] = [i for i in cfg["freeze"] if i < n_layers - 1]
     if info.task == "regression":
         cfg["train_per_class"] = None
         cfg["output"] = draw(st.sampled_from(["auto", "linear"]))
@@ -399,6 +418,13 @@ def _invalid_value_strategies() -> dict[str, st.SearchStrategy[Any]]:
         "dropout": number(0, 0.9),
         "regularization": choice(["none", "l1", "l2"]),
         "reg_rate": number(0, 10),
+        "digits_task": choice(["all", "0-4", "5-9", "even_odd", "ge5", "groups"]),
+        "digits_half": choice(["all", "a", "b"]),
+        "digit_groups": st.sampled_from([[[1, 2]], [[1], [1]], "x", [[10], [1]], [[], [1]], 3]),
+        "model": choice(["digits-all", "digits-0to4", "spiral", "upload"]).filter(
+            lambda v: v is not None),
+        "replace_head": choice(["auto", "replace", "keep"]),
+        "freeze": st.sampled_from([[0, 0], [9], "0", [-1], [True], 0, [1.5]]),
     }
 
 
