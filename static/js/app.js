@@ -1,0 +1,472 @@
+// Wires the page: the session (created at /, with the configuration from a shared link), the
+// socket, the views and the controls; draws only the newest frame, once per animation frame.
+
+import { Socket, socketUrl } from "./socket.js";
+import { decodeArrays, decodeHeader } from "./frame.js";
+import { History } from "./history.js";
+import { NetworkView } from "./network-view.js";
+import { SurfaceView } from "./surface-view.js";
+import { DigitsView } from "./digits-view.js";
+import { GradNormLog, LineChart, historySeries } from "./charts.js";
+import { ConfusionView } from "./confusion-view.js";
+import { Inspector } from "./inspector.js";
+import { Controls } from "./controls.js";
+import { formatCount, formatNumber } from "./scales.js";
+import { initialLanguage, onLanguageChange, setLanguage, t, getLanguage } from "./i18n.js";
+
+const $ = (s) => document.querySelector(s);
+const body = document.body;
+
+const state = {
+  sessionId: body.dataset.session || null,
+  token: null,
+  role: body.dataset.role || "control",
+  config: null, info: null, running: false, speed: null,
+  step: 0, epoch: 0, diverged: null,
+  data: null, latest: null, drawnLatest: null, frame: null,
+  history: new History(), gradLog: new GradNormLog(),
+  framesIn: 0, framesDrawn: 0, ticks: 0, drawMs: 0,
+  connected: false, lastDivergedEvent: null, lastRebuiltAt: 0,
+};
+
+// ------------------------------------------------------------------ small UI helpers
+function toast(message, kind = "info") {
+  const box = document.createElement("div");
+  box.className = `toast ${kind}`;
+  box.setAttribute("role", kind === "error" ? "alert" : "status");
+  box.textContent = message;
+  $("#toasts").append(box);
+  setTimeout(() => box.remove(), kind === "error" ? 9000 : 5000);
+}
+
+function setBanner(id, text) {
+  const el = $(id);
+  el.hidden = !text;
+  el.textContent = text || "";
+}
+
+// ------------------------------------------------------------------ views
+let socket = null;
+const send = (cmd) => {
+  if (!socket) return null;
+  return socket.send(cmd);
+};
+
+const network = new NetworkView($("#network"), $("#net-zoom"), {
+  onSelect: (target) => { inspector.select(target); uiDirty = true; },
+});
+const surface = new SurfaceView($("#surface"), { onPick: (p) => pickPoint(p) });
+const digits = new DigitsView($("#digits"), { onPick: (p) => pickPoint(p) });
+const lossChart = new LineChart($("#chart-loss"), { yLabel: () => t("loss_axis"), allowLog: true });
+const accChart = new LineChart($("#chart-acc"), { yLabel: () => t("acc_axis"), yFixed: [0, 1], allowLog: false });
+const gradChart = new LineChart($("#chart-grad"), { yLabel: () => t("grad_axis"), allowLog: true });
+gradChart.setOptions({ log: true, xLabel: t("steps") });
+const confusion = new ConfusionView($("#confusion"), {
+  onSelectCell: (cell) => {
+    if (state.info?.image_shape) {
+      digits.setFilter(cell ? cell.indices : null);
+      $("#btn-clear-filter").hidden = !cell;
+    } else {
+      surface.setHighlight(cell ? cell.indices : null);
+      $("#toggle-test").checked = surface.showTest;
+    }
+    uiDirty = true;
+  },
+});
+const inspector = new Inspector($("#inspector-body"), { send });
+const controls = new Controls($("#controls"), {
+  send, getState: () => ({ step: state.step, running: state.running }),
+});
+let uiDirty = true;
+let chartVersion = -1;
+
+function pickPoint(p) {
+  inspector.setPoint(p);
+  surface.setPicked(p);
+  if (state.info?.image_shape && state.data) {
+    const X = p.split === "test" ? state.data.test_x : state.data.train_x;
+    const d = state.info.dims;
+    network.setInputImage(X.subarray(p.index * d, (p.index + 1) * d));
+  }
+  uiDirty = true;
+}
+
+function applyInfo() {
+  const info = state.info, cfg = state.config;
+  network.setInfo(info, cfg);
+  surface.setInfo(info);
+  digits.setInfo(info);
+  confusion.setInfo(info);
+  inspector.setContext(info, cfg);
+  const image = Boolean(info?.image_shape);
+  const planar = !image && info?.dims === 2;
+  $("#surface-panel").hidden = !planar;
+  $("#digits-panel").hidden = !image;
+  body.dataset.task = info?.task ?? "";
+  const regression = info?.task === "regression";
+  $("#chart-acc").hidden = regression;
+  $("#toggle-normalize").closest("label").hidden = regression;
+  state.gradLog.clear();
+  uiDirty = true;
+}
+
+function setData(arrays) {
+  state.data = arrays;
+  surface.setData(arrays);
+  digits.setData(arrays);
+  confusion.setData(arrays);
+  inspector.setData(arrays);
+  $("#btn-clear-filter").hidden = true;
+  if (state.info?.image_shape) {
+    const d = state.info.dims;
+    network.setInputImage(arrays.train_x.subarray(0, d));
+  }
+  uiDirty = true;
+}
+
+// ------------------------------------------------------------------ run state
+function showRunState() {
+  const running = state.running;
+  const btn = $("#btn-play");
+  btn.setAttribute("aria-pressed", String(running));
+  const label = $("#play-label");
+  label.dataset.i18n = running ? "pause" : "play";
+  label.textContent = t(label.dataset.i18n);
+  inspector.setRunning(running, state.role);
+  controls.setSpeed(state.speed);
+}
+
+function showCounters() {
+  $("#epoch").textContent = formatCount(state.epoch, 6);
+  $("#step").textContent = formatCount(state.step);
+  const m = state.frame?.header?.metrics;
+  $("#m-train-loss").textContent = m ? formatNumber(m.train_loss, 3) : "–";
+  $("#m-test-loss").textContent = m ? formatNumber(m.test_loss, 3) : "–";
+  $("#m-test-acc").textContent = m && m.test_acc !== null && Number.isFinite(m.test_acc)
+    ? `${formatNumber(100 * m.test_acc, 3)} %` : "–";
+}
+
+function divergedText(d) {
+  if (!d) return "";
+  const q = d.quantity ?? "loss";
+  const what = t(`what_${q}`) === `what_${q}` ? t("what_loss") : t(`what_${q}`);
+  const nan = /nan/i.test(String(d.value ?? "")) || /\bNaN\b/.test(d.message ?? "");
+  return t("diverged", { what, kind: t(nan ? "kind_nan" : "kind_inf"), step: d.step ?? "?",
+    lr: formatNumber(state.config?.lr ?? NaN, 3) });
+}
+
+function showDiverged() {
+  setBanner("#banner-diverged", divergedText(state.diverged));
+  body.classList.toggle("diverged", Boolean(state.diverged));
+}
+
+// ------------------------------------------------------------------ socket events
+function onEvent(ev) {
+  switch (ev.type) {
+    case "hello": {
+      state.role = ev.role ?? state.role;
+      state.config = ev.config;
+      state.info = ev.info;
+      state.running = ev.running;
+      state.speed = ev.speed;
+      state.step = ev.step ?? 0;
+      state.epoch = ev.epoch ?? 0;
+      state.diverged = ev.diverged || null;
+      state.history.reset(ev.history.columns, ev.history.rows);
+      controls.setRole(state.role);
+      controls.setConfig(ev.config, ev.info);
+      applyInfo();
+      showRunState();
+      showDiverged();
+      showCounters();
+      break;
+    }
+    case "state":
+      state.running = ev.running;
+      state.speed = ev.speed;
+      state.step = ev.step;
+      state.epoch = ev.epoch;
+      if (ev.step === 0 && state.diverged) { state.diverged = null; showDiverged(); }
+      showRunState();
+      showCounters();
+      break;
+    case "config": {
+      const sizesChanged = JSON.stringify(ev.info?.sizes) !== JSON.stringify(state.info?.sizes);
+      state.config = ev.config;
+      state.info = ev.info ?? state.info;
+      controls.setConfig(ev.config, state.info);
+      if (ev.rebuilt || sizesChanged || (ev.changed ?? []).includes("features")) applyInfo();
+      else inspector.setContext(state.info, state.config);
+      if (ev.rebuilt) {
+        state.diverged = null;
+        showDiverged();
+        state.lastRebuiltAt = performance.now();
+        toast(t(ev.rebuilt === "data" ? "rebuilt_data" : "rebuilt_network"));
+      }
+      break;
+    }
+    case "history":
+      if (!state.history.put(ev.from, ev.rows)) socket?.resync();
+      break;
+    case "diverged":
+      state.diverged = ev;
+      state.running = false;
+      showRunState();
+      showDiverged();
+      break;
+    case "notice":
+      // a rebuild's notice is already shown, in the page's language
+      if (performance.now() - state.lastRebuiltAt > 2000) toast(ev.message);
+      break;
+    case "error":
+      if (ev.command === "set_weight") inspector.showError(ev.message);
+      else if (!controls.showError(ev)) toast(t("error_prefix", { msg: ev.message }), "error");
+      break;
+    case "ack":
+      controls.ack(ev.id);
+      break;
+    default:
+      break;
+  }
+}
+
+function onFrame(buffer) {
+  let head;
+  try { head = decodeHeader(buffer); } catch (err) { console.warn(String(err)); return; }
+  const { header, dataOffset } = head;
+  if (header.kind === "data") {
+    setData(decodeArrays(buffer, header, dataOffset));
+    return;
+  }
+  state.framesIn++;
+  if (header.points && header.history_from !== undefined) {
+    if (!state.history.put(header.history_from, header.points)) socket?.resync();
+  }
+  state.step = header.step;
+  state.epoch = header.epoch;
+  if (header.running !== undefined) state.running = header.running;
+  state.latest = { buffer, header, dataOffset }; // newest wins; older ones are never drawn
+}
+
+function onStatus(s) {
+  if (s.state === "closed") {
+    state.connected = false;
+    body.classList.add("offline");
+    setBanner("#banner-conn", t("conn_lost", { s: (s.retryIn / 1000).toFixed(1) }));
+    if (s.attempt >= 3) checkSessionGone();
+  } else if (s.state === "open") {
+    state.connected = true;
+    body.classList.remove("offline");
+    if (s.recovered) {
+      setBanner("#banner-conn", t("conn_back"));
+      state.recoveries = (state.recoveries ?? 0) + 1;
+      setTimeout(() => { if (state.connected) setBanner("#banner-conn", ""); }, 4000);
+    } else setBanner("#banner-conn", "");
+  }
+}
+
+async function checkSessionGone() {
+  try {
+    const r = await fetch(`/api/sessions/${encodeURIComponent(state.sessionId)}`);
+    if (r.status === 404) onGone();
+  } catch { /* the server is down: keep retrying */ }
+}
+
+function onGone() {
+  socket?.close();
+  setBanner("#banner-conn", t("conn_failed_session"));
+}
+
+// ------------------------------------------------------------------ drawing
+function tick() {
+  requestAnimationFrame(tick);
+  state.ticks++;
+  const t0 = performance.now();
+  let fresh = false;
+  if (state.latest && state.latest !== state.drawnLatest) {
+    const { buffer, header, dataOffset } = state.latest;
+    state.drawnLatest = state.latest;
+    try {
+      state.frame = { header, arrays: decodeArrays(buffer, header, dataOffset) };
+    } catch (err) {
+      console.warn(String(err));
+      return;
+    }
+    for (const v of [network, surface, digits, confusion, inspector]) v.update(state.frame);
+    const gn = state.frame.arrays.grad_norm;
+    if (gn) state.gradLog.add(header.step, gn);
+    fresh = true;
+    showCounters();
+  }
+  if (fresh || uiDirty) {
+    network.draw();
+    $("#net-legend").textContent = network.legendText();
+    if (!$("#surface-panel").hidden) surface.draw();
+    if (!$("#digits-panel").hidden) digits.draw();
+    confusion.draw();
+    gradChart.setData(state.gradLog.series());
+    uiDirty = false;
+  }
+  inspector.draw();
+  if (state.history.version !== chartVersion) {
+    chartVersion = state.history.version;
+    const x = $("#chart-x").value;
+    lossChart.setData(historySeries(state.history, "loss", x));
+    accChart.setData(historySeries(state.history, "acc", x));
+  }
+  lossChart.draw();
+  if (state.info?.task !== "regression") accChart.draw();
+  gradChart.draw();
+  if (fresh) {
+    state.framesDrawn++;
+    state.drawMs += performance.now() - t0;
+  }
+}
+
+// ------------------------------------------------------------------ page controls
+function bindPage() {
+  $("#btn-play").addEventListener("click", () => send({ type: state.running ? "pause" : "play" }));
+  $("#btn-step").addEventListener("click", () => send({ type: "step", n: 1 }));
+  $("#btn-reset").addEventListener("click", () => send({ type: "reset" }));
+  $("#toggle-grad").addEventListener("change", (e) => { network.setGradients(e.target.checked); uiDirty = true; });
+  $("#toggle-test").addEventListener("change", (e) => { surface.setOptions({ showTest: e.target.checked }); if (!e.target.checked) surface.setHighlight(null); uiDirty = true; });
+  $("#toggle-discrete").addEventListener("change", (e) => { surface.setOptions({ discrete: e.target.checked }); uiDirty = true; });
+  $("#toggle-errors").addEventListener("change", (e) => { digits.setErrorsOnly(e.target.checked); uiDirty = true; });
+  $("#btn-clear-filter").addEventListener("click", () => { digits.setFilter(null); $("#btn-clear-filter").hidden = true; uiDirty = true; });
+  $("#toggle-normalize").addEventListener("change", (e) => { confusion.setNormalize(e.target.checked); uiDirty = true; });
+  const chartOpts = () => {
+    const x = $("#chart-x").value;
+    const smooth = Number($("#chart-smooth").value);
+    $("#o-smooth").textContent = formatNumber(smooth, 2);
+    for (const c of [lossChart, accChart]) c.setOptions({ log: $("#chart-log").checked, smooth, xLabel: t(x === "step" ? "steps" : "epochs") });
+    chartVersion = -1;
+  };
+  for (const id of ["#chart-x", "#chart-log", "#chart-smooth"]) $(id).addEventListener("input", chartOpts);
+  chartOpts();
+  $("#lang").addEventListener("change", (e) => setLanguage(e.target.value));
+  $("#btn-presenter").addEventListener("click", togglePresenter);
+  $("#btn-help").addEventListener("click", () => $("#help").showModal());
+  $("#btn-share").addEventListener("click", showShare);
+  $("#btn-share-close").addEventListener("click", () => { $("#share-box").hidden = true; });
+  document.addEventListener("keydown", onKey);
+  window.addEventListener("resize", () => { uiDirty = true; for (const c of [lossChart, accChart, gradChart]) c.dirty = true; });
+  onLanguageChange(() => {
+    $("#lang").value = getLanguage();
+    showRunState();
+    showDiverged();
+    controls.relabel();
+    chartOpts();
+    gradChart.setOptions({ xLabel: t("steps") });
+    inspector.dirty = true;
+    if (inspector.target) inspector.select(inspector.target);
+    uiDirty = true;
+  });
+}
+
+function togglePresenter() {
+  const on = body.classList.toggle("presenter");
+  $("#btn-presenter").setAttribute("aria-pressed", String(on));
+  uiDirty = true;
+  for (const c of [lossChart, accChart, gradChart]) c.dirty = true;
+}
+
+function onKey(e) {
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  const tag = e.target.tagName;
+  const typing = tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA";
+  if (typing) return;
+  if (e.key === " " && tag === "BUTTON") return; // the button itself acts on space
+  if ($("#help").open && e.key !== "?") return;
+  const control = state.role === "control";
+  if (e.key === " ") { e.preventDefault(); if (control) send({ type: state.running ? "pause" : "play" }); }
+  else if (e.key === "ArrowRight") { e.preventDefault(); if (control) send({ type: "step", n: 1 }); }
+  else if (e.key === "r") { if (control) send({ type: "reset" }); }
+  else if (e.key === "p") togglePresenter();
+  else if (e.key === "g") { const b = $("#toggle-grad"); b.checked = !b.checked; b.dispatchEvent(new Event("change")); }
+  else if (e.key === "?") { const d = $("#help"); if (d.open) d.close(); else d.showModal(); }
+}
+
+function shareUrls() {
+  const origin = location.origin;
+  const cfg = encodeURIComponent(JSON.stringify(state.config ?? {}));
+  return { share: `${origin}/#config=${cfg}`, viewer: `${origin}/view/${encodeURIComponent(state.sessionId)}` };
+}
+
+async function showShare() {
+  const { share, viewer } = shareUrls();
+  $("#share-url").value = share;
+  $("#viewer-url").value = viewer;
+  $("#share-box").hidden = false;
+  $("#share-url").select();
+  try { await navigator.clipboard?.writeText(share); toast(t("copied")); } catch { /* no clipboard: the link is selected */ }
+}
+
+// ------------------------------------------------------------------ session
+/** The configuration carried by a shared link (#config=<JSON>), or null. */
+function configFromHash() {
+  const m = /(?:^#|&)config=([^&]*)/.exec(location.hash);
+  if (!m) return null;
+  try { return JSON.parse(decodeURIComponent(m[1])); } catch { return null; }
+}
+
+async function createSession() {
+  const config = configFromHash();
+  const post = (cfg) => fetch("/api/sessions", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ config: cfg ?? {} }),
+  });
+  let r = await post(config);
+  if (r.status === 422 && config) {
+    const detail = (await r.json()).detail;
+    const msg = Array.isArray(detail) ? detail.map((d) => d.message).join("; ") : String(detail);
+    toast(t("shared_config_invalid", { msg }), "error");
+    r = await post({});
+  }
+  if (!r.ok) {
+    let msg = `${r.status}`;
+    try { msg = (await r.json()).detail ?? msg; } catch { /* not JSON */ }
+    throw new Error(typeof msg === "string" ? msg : JSON.stringify(msg));
+  }
+  const s = await r.json();
+  state.sessionId = s.id;
+  state.token = s.token;
+  history.replaceState(null, "", `/s/${encodeURIComponent(s.id)}#token=${encodeURIComponent(s.token)}`);
+}
+
+async function main() {
+  setLanguage(initialLanguage());
+  $("#lang").value = getLanguage();
+  bindPage();
+  requestAnimationFrame(tick);
+  if (!state.sessionId) {
+    try { await createSession(); } catch (err) {
+      setBanner("#banner-conn", t("session_error", { msg: err.message }));
+      return;
+    }
+  } else if (state.role === "control") {
+    const m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
+    state.token = m ? decodeURIComponent(m[1]) : null;
+    if (!state.token) { state.role = "viewer"; toast(t("no_token")); }
+  }
+  body.dataset.role = state.role;
+  $("#banner-viewer").hidden = state.role !== "viewer";
+  controls.setRole(state.role);
+  for (const id of ["#btn-play", "#btn-step", "#btn-reset"]) $(id).disabled = state.role === "viewer";
+  socket = new Socket(socketUrl(location, state.sessionId, state.role === "control" ? state.token : null), {
+    onEvent, onFrame, onStatus, onGone,
+  });
+}
+
+// for tests and the benchmark: read-only state and a way to drop the connection
+window.__lab = {
+  state,
+  get socket() { return socket; },
+  dropConnection: () => socket?.drop(),
+  shareUrls,
+  nodeCentre: (l, u) => { const n = network.nodes[l]?.[u]; return n ? [n.x, n.y] : null; },
+  edgeMidpoint: (l, j, i) => {
+    const e = network.edgesDrawn.find((d) => d.l === l && d.j === j && d.i === i);
+    return e ? [(e.x1 + e.x2) / 2, (e.y1 + e.y2) / 2] : null;
+  },
+};
+
+main();

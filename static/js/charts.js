@@ -1,0 +1,236 @@
+// Line charts on canvas: train/test loss and accuracy against steps or epochs (log scale,
+// debiased-EMA smoothing with the raw points kept faint, hover values), and the per-layer
+// gradient-norm chart. A chart redraws only when its data, options, size or hover change.
+
+import { classColor, css, NEG, POS } from "./colors.js";
+import { decimate, emaDebiased, extent, formatNumber, linearScale, logScale, nearestIndex } from "./scales.js";
+import { t } from "./i18n.js";
+
+const PAD = { l: 64, r: 14, t: 26, b: 34 };
+
+export class LineChart {
+  /** canvas; opts: {yLabel(): string, yFixed: [lo, hi] | null, allowLog: bool} */
+  constructor(canvas, opts) {
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d");
+    this.opts = opts;
+    this.data = { xs: new Float64Array(0), series: [] };
+    this.options = { log: false, smooth: 0, xLabel: "" };
+    this.hoverX = null;
+    this.dirty = true;
+    canvas.addEventListener("mousemove", (e) => {
+      const r = canvas.getBoundingClientRect();
+      this.hoverX = e.clientX - r.left;
+      this.dirty = true;
+    });
+    canvas.addEventListener("mouseleave", () => { this.hoverX = null; this.dirty = true; });
+  }
+
+  /** data: {xs, series: [{label, color, ys, dashed}]} */
+  setData(data) {
+    this.data = data;
+    this.dirty = true;
+  }
+
+  setOptions(o) {
+    Object.assign(this.options, o);
+    this.dirty = true;
+  }
+
+  /** Draw if anything changed; returns whether it drew. */
+  draw() {
+    const { canvas, ctx } = this;
+    const dpr = globalThis.devicePixelRatio || 1;
+    const w = canvas.clientWidth, h = canvas.clientHeight;
+    if (!w || !h) return false;
+    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+      canvas.width = Math.round(w * dpr);
+      canvas.height = Math.round(h * dpr);
+      this.dirty = true;
+    }
+    if (!this.dirty) return false;
+    this.dirty = false;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const style = getComputedStyle(canvas);
+    const ink = style.color || "#222";
+    const font = `${Math.round(parseFloat(style.fontSize) || 14)}px system-ui, sans-serif`;
+    ctx.font = font;
+    const { xs, series } = this.data;
+    const log = this.options.log && this.opts.allowLog;
+    const smooth = this.options.smooth;
+    const shown = series.map((s) => ({ ...s, sm: smooth > 0 ? emaDebiased(s.ys, smooth) : null }));
+    const fpx = parseFloat(font) || 14;
+    const x0 = PAD.l, x1 = w - PAD.r, y0 = h - (2 * fpx + 12), y1 = PAD.t;
+    // y label
+    ctx.fillStyle = ink;
+    ctx.save();
+    ctx.translate(14, (y0 + y1) / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = "center";
+    ctx.fillText(this.opts.yLabel(), 0, 0);
+    ctx.restore();
+    const xe = extent(xs);
+    let ye = this.opts.yFixed;
+    if (!ye) {
+      const all = [];
+      for (const s of shown) for (const v of s.ys) all.push(v);
+      ye = extent(all, log);
+    }
+    if (!xe || !ye) {
+      ctx.strokeStyle = ink;
+      ctx.strokeRect(x0, y1, x1 - x0, y0 - y1);
+      return true;
+    }
+    if (ye[0] === ye[1]) ye = log ? [ye[0] / 2, ye[1] * 2] : [ye[0] - 0.5, ye[1] + 0.5];
+    const sx = linearScale(xe[0] === xe[1] ? [xe[0], xe[0] + 1] : xe, [x0, x1]);
+    const sy = log ? logScale(ye, [y0, y1]) : linearScale(ye, [y0, y1]);
+    // grid and ticks
+    ctx.strokeStyle = "rgb(0 0 0 / 0.12)";
+    ctx.lineWidth = 1;
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    const yt = sy.ticks(4);
+    let digits = 2; // enough digits that no two tick labels read the same
+    while (digits < 7 && new Set(yt.map((v) => formatNumber(v, digits))).size < yt.length) digits++;
+    for (const v of yt) {
+      const y = Math.round(sy(v)) + 0.5;
+      ctx.beginPath(); ctx.moveTo(x0, y); ctx.lineTo(x1, y); ctx.stroke();
+      ctx.fillText(formatNumber(v, digits), x0 - 6, y);
+    }
+    ctx.textAlign = "center";
+    ctx.textBaseline = "top";
+    for (const v of sx.ticks(5)) {
+      const x = Math.round(sx(v)) + 0.5;
+      ctx.beginPath(); ctx.moveTo(x, y0); ctx.lineTo(x, y0 + 4); ctx.stroke();
+      ctx.fillText(formatNumber(v, 3), x, y0 + 6);
+    }
+    ctx.textAlign = "right";
+    ctx.fillText(this.options.xLabel, x1, y0 + 8 + fpx);
+    ctx.strokeStyle = ink;
+    ctx.strokeRect(x0, y1, x1 - x0, y0 - y1);
+    // lines
+    ctx.save();
+    ctx.beginPath(); ctx.rect(x0, y1, x1 - x0, y0 - y1); ctx.clip();
+    const px = (v) => sx(v);
+    const line = (ys, color, width, alpha, dashed) => {
+      const idx = decimate(xs, ys, px);
+      ctx.strokeStyle = css(color, alpha);
+      ctx.lineWidth = width;
+      ctx.setLineDash(dashed ? [6, 4] : []);
+      ctx.beginPath();
+      let pen = false, drawn = 0, last = -1;
+      for (const i of idx) {
+        const v = ys[i];
+        if (!Number.isFinite(v) || (log && v <= 0)) { pen = false; continue; }
+        const X = sx(xs[i]), Y = sy(v);
+        if (pen) ctx.lineTo(X, Y); else ctx.moveTo(X, Y);
+        pen = true;
+        drawn++;
+        last = i;
+      }
+      ctx.stroke();
+      if (drawn === 1) { // a single point has no line: show it as a dot
+        ctx.fillStyle = css(color, alpha);
+        ctx.beginPath(); ctx.arc(sx(xs[last]), sy(ys[last]), 3, 0, 2 * Math.PI); ctx.fill();
+      }
+    };
+    for (const s of shown) {
+      if (s.sm) { line(s.ys, s.color, 1, 0.3, s.dashed); line(s.sm, s.color, 2.5, 1, s.dashed); }
+      else line(s.ys, s.color, 2.5, 1, s.dashed);
+    }
+    ctx.restore();
+    ctx.setLineDash([]);
+    // legend
+    ctx.textAlign = "left";
+    ctx.textBaseline = "middle";
+    let lx = x0 + 8;
+    for (const s of shown) {
+      ctx.strokeStyle = css(s.color);
+      ctx.lineWidth = 3;
+      ctx.setLineDash(s.dashed ? [6, 4] : []);
+      ctx.beginPath(); ctx.moveTo(lx, 11); ctx.lineTo(lx + 20, 11); ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = ink;
+      const label = s.label + (s.sm ? ` (${t("smoothed")})` : "");
+      ctx.fillText(label, lx + 24, 11);
+      lx += 34 + ctx.measureText(label).width;
+    }
+    // hover
+    if (this.hoverX !== null && this.hoverX >= x0 && this.hoverX <= x1 && xs.length) {
+      const i = nearestIndex(xs, sx.invert(this.hoverX));
+      const X = sx(xs[i]);
+      ctx.strokeStyle = "rgb(0 0 0 / 0.5)";
+      ctx.lineWidth = 1;
+      ctx.beginPath(); ctx.moveTo(X, y1); ctx.lineTo(X, y0); ctx.stroke();
+      const lines = [`${this.options.xLabel} ${formatNumber(xs[i], 6)}`];
+      for (const s of shown) {
+        let txt = `${s.label}: ${formatNumber(s.ys[i], 4)}`;
+        if (s.sm) txt += ` (${t("smoothed")} ${formatNumber(s.sm[i], 4)})`;
+        lines.push(txt);
+      }
+      const bw = Math.max(...lines.map((l) => ctx.measureText(l).width)) + 16;
+      const lh = parseFloat(font) + 4;
+      const bh = lines.length * lh + 8;
+      const bx = X + bw + 12 > x1 ? X - bw - 8 : X + 8;
+      ctx.fillStyle = "rgb(255 255 255 / 0.94)";
+      ctx.strokeStyle = ink;
+      ctx.fillRect(bx, y1 + 24, bw, bh);
+      ctx.strokeRect(bx, y1 + 24, bw, bh);
+      ctx.fillStyle = ink;
+      lines.forEach((l, k) => ctx.fillText(l, bx + 8, y1 + 24 + 4 + lh * (k + 0.5)));
+    }
+    return true;
+  }
+}
+
+export const TRAIN_COLOR = POS;
+export const TEST_COLOR = NEG;
+
+/** Series for the loss or accuracy chart from a History. kind: "loss" | "acc"; x: "step" | "epoch". */
+export function historySeries(history, kind, x) {
+  const xs = history.column(x);
+  return {
+    xs,
+    series: [
+      { label: t("train"), color: TRAIN_COLOR, ys: history.column(`train_${kind}`) },
+      { label: t("test"), color: TEST_COLOR, ys: history.column(`test_${kind}`), dashed: true },
+    ],
+  };
+}
+
+/** Keeps grad_norm per layer from the frames it is given (the last `keep` of them). */
+export class GradNormLog {
+  constructor(keep = 2000) {
+    this.keep = keep;
+    this.clear();
+  }
+
+  clear() {
+    this.steps = [];
+    this.norms = [];
+  }
+
+  /** Add one frame's (step, grad_norm); a step lower than the last one starts afresh (reset). */
+  add(step, gradNorm) {
+    const last = this.steps[this.steps.length - 1];
+    if (last !== undefined && step < last) this.clear();
+    if (last === step) return;
+    this.steps.push(step);
+    this.norms.push(Array.from(gradNorm));
+    if (this.steps.length > this.keep) {
+      this.steps.splice(0, this.steps.length - this.keep);
+      this.norms.splice(0, this.norms.length - this.keep);
+    }
+  }
+
+  series() {
+    const L = this.norms.length ? this.norms[this.norms.length - 1].length : 0;
+    const series = [];
+    for (let l = 0; l < L; l++) {
+      series.push({ label: t("layer_n", { n: l + 1 }), color: classColor(l),
+        ys: Float64Array.from(this.norms, (r) => (r[l] === undefined ? NaN : r[l])) });
+    }
+    return { xs: Float64Array.from(this.steps), series };
+  }
+}

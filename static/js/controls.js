@@ -1,0 +1,263 @@
+// The control panel: every configuration field of issue 6, bound by data-field attributes in
+// the template. Live fields are sent at once with `set`; a field that rebuilds the run asks
+// first (unless nothing has been trained yet). The server's validation errors appear under the
+// control that caused them.
+
+import { formatNumber, fromLogSlider, toLogSlider } from "./scales.js";
+import { t } from "./i18n.js";
+
+export const LIVE = new Set(["optimizer", "lr", "momentum", "nesterov", "alpha", "betas", "eps",
+  "weight_decay", "batch_size", "shuffle", "dropout", "regularization", "reg_rate"]);
+export const DATA_FIELDS = new Set(["data", "samples", "noise", "test_share", "data_seed", "classes",
+  "train_per_class", "features", "standardize"]);
+export const BATCH_CHOICES = [1, 2, 4, 5, 8, 10, 16, 25, 32, 50, 64, 100, 128, 0];
+const MAX_LAYERS = 8, MAX_UNITS = 256;
+
+/** Slider index for a batch size (the nearest choice; 0 = full batch is the last). */
+export function batchIndex(b) {
+  if (b === 0) return BATCH_CHOICES.length - 1;
+  let best = 0;
+  BATCH_CHOICES.forEach((c, i) => { if (c && Math.abs(c - b) < Math.abs(BATCH_CHOICES[best] - b)) best = i; });
+  return best;
+}
+
+export class Controls {
+  /** form root (the aside), send(cmd) → id, getState() → {step, running} */
+  constructor(root, { send, getState }) {
+    this.root = root;
+    this.send = send;
+    this.getState = getState;
+    this.config = null;
+    this.info = null;
+    this.pending = null; // {changes} waiting for confirmation
+    this.sentFields = new Map(); // command id → fields
+    this.layers = [];
+    this.throttle = new Map();
+    this.fields = [...root.querySelectorAll("[data-field]")];
+    for (const el of this.fields) {
+      if (el.matches(".features")) {
+        el.addEventListener("change", () => this.change({ features: this.readFeatures() }));
+      } else if (el.matches(".layers-editor")) {
+        el.addEventListener("click", (e) => this.layersClick(e));
+      } else {
+        el.addEventListener("input", () => this.onInput(el));
+        el.addEventListener("change", () => this.onChange(el));
+      }
+    }
+    root.querySelector("#rebuild-apply").addEventListener("click", () => this.confirm(true));
+    root.querySelector("#rebuild-cancel").addEventListener("click", () => this.confirm(false));
+    root.querySelector("#f-speed").addEventListener("change", (e) => {
+      const v = e.target.value;
+      this.send({ type: "speed", steps_per_second: v === "max" ? null : Number(v) });
+    });
+    root.querySelector("#btn-epoch").addEventListener("click", () => this.send({ type: "epoch" }));
+    root.querySelector("#btn-new-seed").addEventListener("click", () => this.command("new_seed", ["seed"]));
+    root.querySelector("#btn-regenerate").addEventListener("click", () => this.command("regenerate", ["data_seed"]));
+  }
+
+  // ------------------------------------------------------------------ reading
+  value(el) {
+    const f = el.dataset.field;
+    if (el.type === "checkbox") return el.checked;
+    if (el.dataset.scale === "log") return fromLogSlider(Number(el.value));
+    if (el.dataset.scale === "batch") return BATCH_CHOICES[Number(el.value)];
+    if (f === "betas") {
+      const b = [...(this.config?.betas ?? [0.9, 0.999])];
+      b[Number(el.dataset.index)] = Number(el.value);
+      return b;
+    }
+    if (el.tagName === "SELECT") return el.value;
+    if (el.value === "") return null;
+    return Number(el.value);
+  }
+
+  readFeatures() {
+    return [...this.root.querySelectorAll(".features input:checked")].map((i) => i.value);
+  }
+
+  label(field) {
+    const el = this.root.querySelector(`[data-field="${field}"]`);
+    const id = el?.id;
+    const lab = id ? this.root.querySelector(`label[for="${id}"]`) : null;
+    const text = lab?.querySelector("[data-i18n]")?.textContent ?? lab?.textContent;
+    if (text) return text.trim();
+    if (field === "features") return t("g_features");
+    if (field === "layers") return t("hidden_layers");
+    if (field === "seed") return t("seed");
+    if (field === "data_seed") return t("regenerate");
+    return field;
+  }
+
+  // ------------------------------------------------------------------ changes
+  onInput(el) {
+    this.showOutput(el);
+    const f = el.dataset.field;
+    if (!LIVE.has(f) || el.type !== "range") return;
+    // live sliders: send while dragging, at most every 150 ms
+    clearTimeout(this.throttle.get(f));
+    this.throttle.set(f, setTimeout(() => this.change({ [f]: this.value(el) }), 150));
+  }
+
+  onChange(el) {
+    const f = el.dataset.field;
+    clearTimeout(this.throttle.get(f));
+    this.change({ [f]: this.value(el) });
+  }
+
+  /** Send the changes, or ask first when they rebuild a run that has trained. */
+  change(changes) {
+    for (const f of Object.keys(changes)) this.clearError(f);
+    const rebuilds = Object.keys(changes).filter((f) => !LIVE.has(f));
+    const { step } = this.getState();
+    if (rebuilds.length && step > 0) {
+      this.ask(changes, rebuilds, () => this.sendSet(changes));
+      return;
+    }
+    this.sendSet(changes);
+  }
+
+  command(type, fields) {
+    const { step } = this.getState();
+    if (step > 0) this.ask({}, fields, () => this.send({ type }));
+    else this.send({ type });
+  }
+
+  ask(changes, fields, apply) {
+    const data = fields.some((f) => DATA_FIELDS.has(f));
+    const names = fields.map((f) => `“${this.label(f)}”`).join(", ");
+    this.root.querySelector("#rebuild-text").textContent = t(data ? "rebuild_data" : "rebuild_network", { fields: names });
+    this.pending = { changes, apply };
+    const box = this.root.querySelector("#rebuild-confirm");
+    box.hidden = false;
+    box.querySelector("#rebuild-apply").focus();
+  }
+
+  confirm(ok) {
+    const p = this.pending;
+    this.pending = null;
+    this.root.querySelector("#rebuild-confirm").hidden = true;
+    if (ok && p) p.apply();
+    else if (this.config) this.setConfig(this.config, this.info); // put the controls back
+  }
+
+  sendSet(changes) {
+    const id = this.send({ type: "set", config: changes });
+    if (id !== null) this.sentFields.set(id, Object.keys(changes));
+  }
+
+  // ------------------------------------------------------------------ layers
+  layersClick(e) {
+    const b = e.target.closest("button[data-layers]");
+    if (!b) return;
+    const layers = [...(this.config?.layers ?? [])];
+    const what = b.dataset.layers;
+    const i = Number(b.dataset.index);
+    if (what === "add-layer" && layers.length < MAX_LAYERS) layers.push(layers.at(-1) ?? 4);
+    else if (what === "remove-layer" && layers.length) layers.pop();
+    else if (what === "add-unit" && layers[i] < MAX_UNITS) layers[i]++;
+    else if (what === "remove-unit" && layers[i] > 1) layers[i]--;
+    else return;
+    this.renderLayers(layers);
+    this.change({ layers });
+  }
+
+  renderLayers(layers) {
+    this.layers = layers;
+    this.root.querySelector("#layers-count").textContent = t("layers_count", { n: layers.length });
+    const ol = this.root.querySelector("#layers-list");
+    ol.innerHTML = layers.map((u, i) => `<li><span>${t("layer_units", { n: i + 1, units: u })}</span>
+      <button type="button" class="small" data-layers="remove-unit" data-index="${i}" aria-label="${t("remove_neuron", { n: i + 1 })}">−</button>
+      <button type="button" class="small" data-layers="add-unit" data-index="${i}" aria-label="${t("add_neuron", { n: i + 1 })}">+</button></li>`).join("");
+    if (this.role === "viewer") for (const b of ol.querySelectorAll("button")) b.disabled = true;
+  }
+
+  // ------------------------------------------------------------------ showing
+  /** Put the server's configuration into the controls. */
+  setConfig(config, info) {
+    this.config = config;
+    if (info) this.info = info;
+    for (const el of this.fields) {
+      const f = el.dataset.field;
+      if (!(f in config)) continue;
+      const v = config[f];
+      if (el.matches(".features")) {
+        for (const box of el.querySelectorAll("input")) box.checked = v.includes(box.value);
+      } else if (el.matches(".layers-editor")) {
+        this.renderLayers(v);
+      } else if (el.type === "checkbox") el.checked = Boolean(v);
+      else if (el.dataset.scale === "log") el.value = String(toLogSlider(v || 1e-5));
+      else if (el.dataset.scale === "batch") el.value = String(batchIndex(v));
+      else if (f === "betas") el.value = String(v[Number(el.dataset.index)]);
+      else el.value = v === null ? "" : String(v);
+      this.showOutput(el);
+    }
+    this.updateVisibility();
+  }
+
+  showOutput(el) {
+    const out = this.root.querySelector(`output[for="${el.id}"]`);
+    if (!out) return;
+    const v = this.value(el);
+    if (el.dataset.scale === "batch") {
+      const n = this.info?.train_size;
+      out.textContent = v === 0 ? t("full_batch", { n: n ?? "" }) : v === 1 ? t("sgd_batch") : String(v);
+    } else if (Array.isArray(v)) out.textContent = formatNumber(v[Number(el.dataset.index)], 4);
+    else out.textContent = formatNumber(v, 3);
+  }
+
+  setSpeed(speed) {
+    const sel = this.root.querySelector("#f-speed");
+    sel.value = speed === null || speed === undefined ? "max" : String(speed);
+    if (!sel.value) sel.value = "max";
+  }
+
+  updateVisibility() {
+    const c = this.config ?? {};
+    const planar = !this.info?.image_shape && c.data !== "csv" && c.data !== "digits";
+    for (const el of this.root.querySelectorAll("[data-when]")) {
+      const w = el.dataset.when;
+      el.hidden = w === "planar" ? !planar : w === "blobs" ? c.data !== "blobs" : false;
+    }
+    for (const el of this.root.querySelectorAll("[data-when-opt]")) {
+      el.hidden = !el.dataset.whenOpt.split(" ").includes(c.optimizer);
+    }
+  }
+
+  setRole(role) {
+    this.role = role;
+    this.root.querySelector("#controls-fieldset").disabled = role === "viewer";
+  }
+
+  /** Language changed: texts built in code. */
+  relabel() {
+    if (this.config) this.setConfig(this.config, this.info);
+  }
+
+  // ------------------------------------------------------------------ errors
+  /** An error event: shown under its field's control; returns whether a control took it. */
+  showError(ev) {
+    let field = ev.field;
+    if (!field && ev.id !== undefined && this.sentFields.has(ev.id)) field = this.sentFields.get(ev.id)[0];
+    const slot = field ? this.root.querySelector(`[data-error-for="${field}"]`) : null;
+    if (!slot) return false;
+    slot.textContent = ev.message;
+    slot.hidden = false;
+    slot.closest(".field, .group")?.classList.add("has-error");
+    if (this.config) {
+      const keep = { ...this.config };
+      this.setConfig(keep, this.info); // the value on screen goes back to the one in force
+    }
+    return true;
+  }
+
+  clearError(field) {
+    const slot = this.root.querySelector(`[data-error-for="${field}"]`);
+    if (slot) { slot.hidden = true; slot.textContent = ""; slot.closest(".has-error")?.classList.remove("has-error"); }
+  }
+
+  ack(id) {
+    const fields = this.sentFields.get(id);
+    if (fields) for (const f of fields) this.clearError(f);
+    this.sentFields.delete(id);
+  }
+}

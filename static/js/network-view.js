@@ -1,0 +1,440 @@
+// The network drawn on a canvas: input features, hidden neurons, outputs; edges coloured by
+// the sign of the weight (blue +, orange −) and as wide as its size, or the gradient dL/dW with
+// its own scale; a bias square at each neuron; dropped neurons dimmed; frozen layers marked;
+// a picture of each neuron's output over the input plane, enlarged on hover. Large layers are
+// drawn as a grid of small cells, and only their strongest edges are drawn; the digits'
+// first-layer weights are shown as 8×8 images.
+
+import { diverging, css, paintDiverging } from "./colors.js";
+import { FEATURES } from "./forward.js";
+import { formatNumber } from "./scales.js";
+import { t } from "./i18n.js";
+
+const MAX_EDGES = 600; // per pair of layers; beyond it only the largest |value| are drawn
+const THUMB = 16; // input-feature pictures are computed at this resolution
+
+export class NetworkView {
+  /** canvas: the drawing; zoom: a small canvas shown enlarged on hover; onSelect(target). */
+  constructor(canvas, zoom, { onSelect }) {
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d");
+    this.zoom = zoom;
+    this.onSelect = onSelect;
+    this.sizes = [];
+    this.info = null;
+    this.features = [];
+    this.gradients = false;
+    this.frame = null;
+    this.nodes = []; // per node layer: [{x, y, s, unit}]
+    this.edgesDrawn = []; // [{l, j, i, x1, y1, x2, y2}] for hit tests
+    this.thumbs = new Map(); // "layer:unit" → offscreen canvas
+    this.selected = null;
+    this.hover = null;
+    this.inputImage = null;
+    this.layoutKey = "";
+    canvas.addEventListener("mousemove", (e) => this.onMove(e));
+    canvas.addEventListener("mouseleave", () => { this.hover = null; this.zoom.hidden = true; });
+    canvas.addEventListener("click", (e) => this.onClick(e));
+    canvas.addEventListener("keydown", (e) => this.onKey(e));
+  }
+
+  /** info from hello/config events: sizes [in, hidden…, out], input_names, image_shape, task. */
+  setInfo(info, config) {
+    this.info = info;
+    this.sizes = info?.sizes ?? [];
+    this.features = config?.features ?? [];
+    this.planar = !info?.image_shape && this.sizes[0] !== undefined && (config?.data !== "csv");
+    this.thumbs.clear();
+    this.inputThumbs = this.planar ? this.makeInputThumbs() : null;
+    this.selected = null;
+    this.layoutKey = "";
+    this.frame = null;
+  }
+
+  setGradients(on) {
+    this.gradients = on;
+    this.canvas.dataset.mode = on ? "gradients" : "weights";
+  }
+
+  /** Pixels (length 64) of the digit shown in the input grid, or null. */
+  setInputImage(pixels) {
+    this.inputImage = pixels;
+  }
+
+  setSelected(target) {
+    this.selected = target;
+  }
+
+  update(frame) {
+    this.frame = frame;
+  }
+
+  // ------------------------------------------------------------------ layout
+  layout(w, h) {
+    const key = `${w}x${h}:${this.sizes.join(",")}`;
+    if (key === this.layoutKey) return;
+    this.layoutKey = key;
+    const n = this.sizes.length;
+    const top = 46, bottom = h - 12;
+    const left = this.planar ? 70 : 30, right = w - 30;
+    const colW = n > 1 ? (right - left) / (n - 1) : 0;
+    this.nodes = this.sizes.map((units, l) => {
+      const cx = left + colW * l;
+      const avail = bottom - top;
+      const img = l === 0 && this.info?.image_shape;
+      if (img) {
+        const [rows, cols] = this.info.image_shape;
+        const cell = Math.min(avail / rows, Math.min(colW * 0.45, 120) / cols, 18);
+        const x0 = cx - (cell * cols) / 2, y0 = top + (avail - cell * rows) / 2;
+        return Array.from({ length: units }, (_, u) => ({
+          unit: u, s: cell - 1, x: x0 + (u % cols) * cell + cell / 2,
+          y: y0 + Math.floor(u / cols) * cell + cell / 2, pixel: true,
+        }));
+      }
+      const big = this.planar || (l === 1 && this.info?.image_shape) ? 40 : 26;
+      let s = Math.min(big, avail / units - 6);
+      let per = units, cols = 1;
+      if (s < 12) { // grid of small cells
+        s = 12;
+        per = Math.max(1, Math.floor(avail / (s + 3)));
+        cols = Math.ceil(units / per);
+        // wide layers: make the cells bigger if the column has room
+        const fit = Math.min(24, Math.floor(Math.min(colW * 0.6, 200) / cols) - 3);
+        if (fit > s) { s = fit; per = Math.max(1, Math.floor(avail / (s + 3))); cols = Math.ceil(units / per); }
+      }
+      const rows = Math.min(per, units);
+      const pitch = s + (cols > 1 ? 3 : Math.min(14, avail / units - s));
+      const y0 = top + (avail - pitch * rows) / 2 + pitch / 2;
+      const x0 = cx - ((cols - 1) * (s + 3)) / 2;
+      return Array.from({ length: units }, (_, u) => ({
+        unit: u, s, x: x0 + Math.floor(u / per) * (s + 3), y: y0 + (u % per) * pitch, grid: cols > 1,
+      }));
+    });
+  }
+
+  // ------------------------------------------------------------------ pictures
+  makeInputThumbs() {
+    return this.features.map((key) => {
+      const f = FEATURES[key]?.f;
+      const vals = new Float32Array(THUMB * THUMB);
+      let m = 1e-9;
+      for (let r = 0; r < THUMB; r++) {
+        for (let c = 0; c < THUMB; c++) {
+          const x1 = -6 + (c + 0.5) * (12 / THUMB), x2 = 6 - (r + 0.5) * (12 / THUMB);
+          const v = f ? f(x1, x2) : 0;
+          vals[r * THUMB + c] = v;
+          m = Math.max(m, Math.abs(v));
+        }
+      }
+      return this.paint(`in:${key}`, vals, THUMB, THUMB, { half: m });
+    });
+  }
+
+  /** Paint values into a cached small canvas (diverging colours) and return it. */
+  paint(key, values, w, h, opts) {
+    let c = this.thumbs.get(key);
+    if (!c || c.width !== w || c.height !== h) {
+      c = document.createElement("canvas");
+      c.width = w; c.height = h;
+      c.img = c.getContext("2d").createImageData(w, h);
+      this.thumbs.set(key, c);
+    }
+    paintDiverging(values, c.img.data, opts);
+    c.getContext("2d").putImageData(c.img, 0, 0);
+    c.pixelated = w <= 8;
+    return c;
+  }
+
+  /** The picture of node (layer l, unit u) for this frame, or null. */
+  thumbOf(l, u) {
+    const A = this.frame?.arrays;
+    if (!A) return null;
+    if (l === 0) return this.inputThumbs ? this.inputThumbs[u] : null;
+    const L = this.sizes.length - 1;
+    if (this.info?.image_shape && l === 1) { // first-layer weights as images
+      const W = this.gradients ? A.dW0 : A.W0;
+      if (!W) return null;
+      const nIn = W.shape[1];
+      const row = W.subarray(u * nIn, (u + 1) * nIn);
+      let m = 1e-12;
+      for (const v of row) m = Math.max(m, Math.abs(v));
+      const [rows, cols] = this.info.image_shape;
+      return this.paint(`w0:${u}`, row, cols, rows, { half: m });
+    }
+    if (l < L) {
+      const g = A[`grid_hidden${l - 1}`];
+      if (!g) return null;
+      const r = g.shape[1], n = r * g.shape[2];
+      const vals = g.subarray(u * n, (u + 1) * n);
+      let m = 1;
+      for (const v of vals) if (Math.abs(v) > m) m = Math.abs(v);
+      return this.paint(`h:${l}:${u}`, vals, g.shape[2], r, { half: m });
+    }
+    const go = A.grid_output;
+    if (!go) return null;
+    const R = go.shape[0], C = go.shape[1];
+    if (go.shape.length === 3) {
+      const K = go.shape[2];
+      const vals = new Float32Array(R * C);
+      for (let i = 0; i < R * C; i++) vals[i] = go[i * K + u];
+      return this.paint(`o:${u}`, vals, C, R, { mid: 0.5, half: 0.5 });
+    }
+    const regression = this.info?.task === "regression";
+    let m = 1;
+    if (regression) for (const v of go) if (Math.abs(v) > m) m = Math.abs(v);
+    return this.paint("o:0", go, C, R, regression ? { half: m } : { mid: 0.5, half: 0.5 });
+  }
+
+  // ------------------------------------------------------------------ drawing
+  draw() {
+    const { canvas, ctx } = this;
+    const dpr = globalThis.devicePixelRatio || 1;
+    const w = canvas.clientWidth, h = canvas.clientHeight;
+    if (!w || !h) return false;
+    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+      canvas.width = Math.round(w * dpr);
+      canvas.height = Math.round(h * dpr);
+    }
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const A = this.frame?.arrays;
+    if (!A || !this.sizes.length) return false;
+    this.layout(w, h);
+    const style = getComputedStyle(canvas);
+    const ink = style.color || "#222";
+    const fontPx = Math.round(parseFloat(style.fontSize) || 14);
+    const L = this.sizes.length - 1;
+    const frozen = A.frozen ?? new Uint8Array(L);
+    const key = this.gradients ? "dW" : "W";
+    const bkey = this.gradients ? "db" : "b";
+
+    // frozen layers: a tinted band behind the neurons whose incoming weights are frozen
+    ctx.font = `${fontPx}px system-ui, sans-serif`;
+    ctx.textAlign = "center";
+    const frozenList = [];
+    for (let l = 0; l < L; l++) {
+      if (!frozen[l]) continue;
+      frozenList.push(l);
+      const col = this.nodes[l + 1];
+      const xs = col.map((n) => n.x), ys = col.map((n) => n.y);
+      const s = col[0].s;
+      const x0 = Math.min(...xs) - s / 2 - 8, x1 = Math.max(...xs) + s / 2 + 8;
+      const y0 = Math.min(...ys) - s / 2 - 8, y1 = Math.max(...ys) + s / 2 + 8;
+      ctx.fillStyle = "rgb(120 140 170 / 0.18)";
+      ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
+      ctx.strokeStyle = "rgb(80 100 140 / 0.9)";
+      ctx.setLineDash([4, 3]);
+      ctx.strokeRect(x0, y0, x1 - x0, y1 - y0);
+      ctx.setLineDash([]);
+      ctx.fillStyle = "rgb(60 80 120)";
+      ctx.fillText(`❄ ${t("frozen")}`, (x0 + x1) / 2, y1 + fontPx);
+    }
+    this.canvas.dataset.frozen = frozenList.join(",");
+
+    // edge scale: the largest |value| over all layers
+    let maxAbs = 1e-12;
+    for (let l = 0; l < L; l++) {
+      const W = A[`${key}${l}`];
+      if (W) for (const v of W) if (Math.abs(v) > maxAbs) maxAbs = Math.abs(v);
+    }
+    this.scale = maxAbs;
+
+    // dropout masks → dimmed nodes
+    const dropped = new Set();
+    for (let l = 1; l < L + 1; l++) {
+      const m = A[`mask${l - 1}`];
+      if (m) for (let u = 0; u < m.length; u++) if (!m[u]) dropped.add(`${l}:${u}`);
+    }
+    this.canvas.dataset.dropped = String(dropped.size);
+
+    // edges
+    this.edgesDrawn = [];
+    ctx.lineCap = "round";
+    for (let l = 0; l < L; l++) {
+      const W = A[`${key}${l}`];
+      if (!W) continue;
+      const [nOut, nIn] = W.shape;
+      let threshold = 0;
+      if (W.length > MAX_EDGES) {
+        const abs = Float32Array.from(W, Math.abs).sort();
+        threshold = abs[abs.length - MAX_EDGES];
+      }
+      const from = this.nodes[l], to = this.nodes[l + 1];
+      for (let j = 0; j < nOut; j++) {
+        for (let i = 0; i < nIn; i++) {
+          const v = W[j * nIn + i];
+          const a = Math.abs(v);
+          if (a < threshold || !from[i] || !to[j]) continue;
+          const r = a / maxAbs;
+          const dim = dropped.has(`${l}:${i}`) || dropped.has(`${l + 1}:${j}`);
+          const sel = this.selected?.kind === "edge" && this.selected.layer === l
+            && this.selected.row === j && this.selected.col === i;
+          ctx.strokeStyle = css(diverging(v >= 0 ? 1 : -1), sel ? 1 : (dim ? 0.12 : 0.25 + 0.75 * r));
+          ctx.lineWidth = sel ? 6 : 0.6 + 5.4 * r;
+          const x1 = from[i].x + from[i].s / 2, y1 = from[i].y;
+          const x2 = to[j].x - to[j].s / 2, y2 = to[j].y;
+          ctx.beginPath(); ctx.moveTo(x1, y1); ctx.lineTo(x2, y2); ctx.stroke();
+          this.edgesDrawn.push({ l, j, i, x1, y1, x2, y2 });
+        }
+      }
+    }
+
+    // bias scale
+    let bMax = 1e-12;
+    for (let l = 0; l < L; l++) {
+      const b = A[`${bkey}${l}`];
+      if (b) for (const v of b) if (Math.abs(v) > bMax) bMax = Math.abs(v);
+    }
+
+    // nodes
+    ctx.textBaseline = "middle";
+    for (let l = 0; l <= L; l++) {
+      const b = l > 0 ? A[`${bkey}${l - 1}`] : null;
+      for (const node of this.nodes[l]) {
+        const { x, y, s, unit } = node;
+        const isDropped = dropped.has(`${l}:${unit}`);
+        ctx.globalAlpha = isDropped ? 0.22 : 1;
+        if (node.pixel) {
+          const p = this.inputImage ? this.inputImage[unit] / 16 : 0.5;
+          const g = Math.round(255 - 255 * Math.min(1, Math.max(0, p)));
+          ctx.fillStyle = `rgb(${g} ${g} ${g})`;
+          ctx.fillRect(x - s / 2, y - s / 2, s, s);
+          continue;
+        }
+        const thumb = s >= 20 ? this.thumbOf(l, unit) : null;
+        if (thumb) {
+          ctx.imageSmoothingEnabled = !thumb.pixelated;
+          ctx.drawImage(thumb, x - s / 2, y - s / 2, s, s);
+        } else {
+          ctx.fillStyle = b ? css(diverging(b[unit] / bMax)) : "#fff";
+          ctx.fillRect(x - s / 2, y - s / 2, s, s);
+        }
+        const sel = this.selected?.kind === "neuron" && this.selected.layer === l && this.selected.unit === unit;
+        ctx.strokeStyle = sel ? "#000" : ink;
+        ctx.lineWidth = sel ? 3 : 1;
+        ctx.strokeRect(x - s / 2, y - s / 2, s, s);
+        if (b && s >= 14 && !node.grid) { // bias: a small square at the lower left, coloured by sign and size
+          const bs = Math.max(5, s * 0.28);
+          ctx.fillStyle = css(diverging(b[unit] / bMax));
+          ctx.fillRect(x - s / 2 - bs / 2, y + s / 2 - bs / 2, bs, bs);
+          ctx.strokeStyle = ink; ctx.lineWidth = 0.8;
+          ctx.strokeRect(x - s / 2 - bs / 2, y + s / 2 - bs / 2, bs, bs);
+        }
+        if (isDropped) {
+          ctx.globalAlpha = 0.8;
+          ctx.strokeStyle = "#555"; ctx.lineWidth = 1.5;
+          ctx.beginPath();
+          ctx.moveTo(x - s / 2, y - s / 2); ctx.lineTo(x + s / 2, y + s / 2);
+          ctx.moveTo(x + s / 2, y - s / 2); ctx.lineTo(x - s / 2, y + s / 2);
+          ctx.stroke();
+        }
+      }
+    }
+    ctx.globalAlpha = 1;
+
+    // labels: layer titles, input names
+    ctx.fillStyle = ink;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "alphabetic";
+    ctx.font = `600 ${fontPx}px system-ui, sans-serif`;
+    for (let l = 0; l <= L; l++) {
+      const col = this.nodes[l];
+      if (!col.length) continue;
+      const cx = (Math.min(...col.map((n) => n.x)) + Math.max(...col.map((n) => n.x))) / 2;
+      const title = l === 0 ? t("input_layer") : l === L ? t("output_layer") : t("hidden_layer", { n: l });
+      const half = ctx.measureText(title).width / 2 + 2;
+      const tx = Math.max(half, Math.min(w - half, cx)); // keep the title inside the canvas
+      ctx.fillText(title, tx, 18);
+      ctx.font = `${Math.round(fontPx * 0.85)}px system-ui, sans-serif`;
+      ctx.fillText(String(this.sizes[l]), tx, 36);
+      ctx.font = `600 ${fontPx}px system-ui, sans-serif`;
+    }
+    if (this.planar) {
+      ctx.textAlign = "right";
+      ctx.textBaseline = "middle";
+      ctx.font = `${fontPx}px system-ui, sans-serif`;
+      this.nodes[0].forEach((n, u) => {
+        const key = this.features[u];
+        ctx.fillText(FEATURES[key]?.label ?? this.info?.input_names?.[u] ?? "", n.x - n.s / 2 - 6, n.y);
+      });
+    }
+    return true;
+  }
+
+  legendText() {
+    const v = formatNumber(this.scale ?? 0, 2);
+    return this.gradients ? t("scale_grads", { v }) : t("scale_weights", { v });
+  }
+
+  // ------------------------------------------------------------------ interaction
+  nodeAt(px, py) {
+    for (let l = 0; l < this.nodes.length; l++) {
+      for (const n of this.nodes[l]) {
+        const r = n.s / 2 + 2;
+        if (Math.abs(px - n.x) <= r && Math.abs(py - n.y) <= r) return { layer: l, unit: n.unit, node: n };
+      }
+    }
+    return null;
+  }
+
+  edgeAt(px, py) {
+    let best = null, bestD = 6;
+    for (const e of this.edgesDrawn) {
+      const dx = e.x2 - e.x1, dy = e.y2 - e.y1;
+      const len2 = dx * dx + dy * dy || 1;
+      const tt = Math.max(0, Math.min(1, ((px - e.x1) * dx + (py - e.y1) * dy) / len2));
+      const d = Math.hypot(px - (e.x1 + tt * dx), py - (e.y1 + tt * dy));
+      if (d < bestD) { bestD = d; best = e; }
+    }
+    return best;
+  }
+
+  onMove(e) {
+    const r = this.canvas.getBoundingClientRect();
+    const px = e.clientX - r.left, py = e.clientY - r.top;
+    const hit = this.nodeAt(px, py);
+    const thumb = hit && !hit.node.pixel ? this.thumbOf(hit.layer, hit.unit) : null;
+    this.canvas.style.cursor = hit || this.edgeAt(px, py) ? "pointer" : "default";
+    if (!thumb) { this.zoom.hidden = true; return; }
+    const z = this.zoom, zc = z.getContext("2d");
+    zc.imageSmoothingEnabled = !thumb.pixelated;
+    zc.clearRect(0, 0, z.width, z.height);
+    zc.drawImage(thumb, 0, 0, z.width, z.height);
+    z.hidden = false;
+    const left = hit.node.x + hit.node.s / 2 + 8;
+    z.style.left = `${left + z.width > this.canvas.clientWidth ? hit.node.x - hit.node.s / 2 - 8 - z.width : left}px`;
+    z.style.top = `${Math.max(0, Math.min(this.canvas.clientHeight - z.height, hit.node.y - z.height / 2))}px`;
+  }
+
+  onClick(e) {
+    const r = this.canvas.getBoundingClientRect();
+    const px = e.clientX - r.left, py = e.clientY - r.top;
+    const hit = this.nodeAt(px, py);
+    if (hit && hit.layer > 0) {
+      this.selected = { kind: "neuron", layer: hit.layer, unit: hit.unit };
+      this.onSelect?.(this.selected);
+      return;
+    }
+    const edge = this.edgeAt(px, py);
+    if (edge) {
+      this.selected = { kind: "edge", layer: edge.l, row: edge.j, col: edge.i };
+      this.onSelect?.(this.selected);
+    }
+  }
+
+  /** Keyboard: arrows move the selection between neurons, so the inspector works without a mouse. */
+  onKey(e) {
+    if (!["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"].includes(e.key) || !e.altKey) return;
+    e.preventDefault();
+    const L = this.sizes.length - 1;
+    let { layer = 1, unit = 0 } = this.selected?.kind === "neuron" ? this.selected : {};
+    if (e.key === "ArrowUp") unit--;
+    if (e.key === "ArrowDown") unit++;
+    if (e.key === "ArrowLeft") layer--;
+    if (e.key === "ArrowRight") layer++;
+    layer = Math.max(1, Math.min(L, layer));
+    unit = Math.max(0, Math.min(this.sizes[layer] - 1, unit));
+    this.selected = { kind: "neuron", layer, unit };
+    this.onSelect?.(this.selected);
+  }
+}

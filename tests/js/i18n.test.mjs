@@ -1,0 +1,57 @@
+// Every string exists in both languages, and every key the page uses exists.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { STRINGS, detectLanguage, t } from "../../static/js/i18n.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const template = readFileSync(`${root}templates/index.html`, "utf8");
+const jsDir = `${root}static/js/`;
+const sources = readdirSync(jsDir).filter((f) => f.endsWith(".js")).map((f) => readFileSync(jsDir + f, "utf8"));
+
+test("English and Japanese have exactly the same keys", () => {
+  const en = Object.keys(STRINGS.en).sort(), ja = Object.keys(STRINGS.ja).sort();
+  assert.deepEqual(en.filter((k) => !ja.includes(k)), [], "missing in Japanese");
+  assert.deepEqual(ja.filter((k) => !en.includes(k)), [], "missing in English");
+});
+
+test("no string is empty, and placeholders match between languages", () => {
+  const ph = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+  for (const [k, en] of Object.entries(STRINGS.en)) {
+    assert.ok(en.trim() && STRINGS.ja[k].trim(), k);
+    assert.deepEqual(ph(STRINGS.ja[k]), ph(en), `placeholders of ${k}`);
+  }
+});
+
+test("every data-i18n key in the template exists", () => {
+  const keys = [...template.matchAll(/data-i18n(?:-title|-aria-label)?="([^"]+)"/g)].map((m) => m[1]);
+  assert.ok(keys.length > 50);
+  for (const k of keys) assert.ok(k in STRINGS.en, `template uses unknown key ${k}`);
+});
+
+test("every t('key') in the scripts exists", () => {
+  let n = 0;
+  for (const src of sources) {
+    for (const m of src.matchAll(/\bt\("([a-z0-9_]+)"/g)) {
+      n++;
+      assert.ok(m[1] in STRINGS.en, `script uses unknown key ${m[1]}`);
+    }
+  }
+  assert.ok(n > 30);
+});
+
+test("the template's English text is the dictionary's English text", () => {
+  for (const m of template.matchAll(/data-i18n="([^"]+)"[^>]*>([^<]*)</g)) {
+    if (m[2].trim()) assert.equal(m[2].trim(), STRINGS.en[m[1]], m[1]);
+  }
+});
+
+test("the browser language picks the default; placeholders are filled", () => {
+  assert.equal(detectLanguage("ja-JP"), "ja");
+  assert.equal(detectLanguage("ja"), "ja");
+  assert.equal(detectLanguage("en-GB"), "en");
+  assert.equal(detectLanguage(undefined), "en");
+  assert.equal(t("test_size", { n: 250 }, "en"), "250 test samples");
+  assert.equal(t("test_size", { n: 250 }, "ja"), "テストサンプル 250 個");
+});
