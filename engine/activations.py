@@ -35,9 +35,11 @@ class Activation:
 
 
 def _sigmoid(z: Array) -> Array:
-    # Numerically stable: exp never sees a large positive argument.
+    # Numerically stable: with e = e^-|z| ≤ 1, σ(z) = 1 / (1 + e) for z ≥ 0 and e / (1 + e) below.
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+    a = np.where(z >= 0, 1.0, e)
+    a /= 1.0 + e
+    return a
 
 
 def _gelu(z: Array) -> Array:

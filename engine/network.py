@@ -95,7 +95,8 @@ class Network:
 
     def __post_init__(self) -> None:
         if len(self.sizes) < 2 or any(int(s) < 1 for s in self.sizes):
-            raise ValueError(f"sizes must list at least inputs and outputs, each ≥ 1; got {self.sizes}")
+            raise ValueError(
+                f"sizes must list at least inputs and outputs, each ≥ 1; got {self.sizes}")
         self.sizes = [int(s) for s in self.sizes]
         get_activation(self.activation)
         if self.output not in OUTPUTS:
@@ -186,27 +187,31 @@ class Network:
     def forward(self, X: Array, training: bool = False) -> Array:
         """Logits Z (N, K) of the last layer for inputs X (N, in); keeps each layer's x, z, a."""
         a = X
-        last = len(self.layers) - 1
-        drop = training and self.dropout > 0.0
-        for i, layer in enumerate(self.layers):
+        drop = self.dropout if training else 0.0
+        *hidden, top = self.layers
+        for layer in hidden:
             layer.x = a
             z = a @ layer.W.T
             z += layer.b  # z = W @ x + b, for every row x of the batch at once
             layer.z = z
-            if i == last:
-                layer.a = z
-                break
             a = layer.act.forward(z)
             layer.a = a
             if drop:
-                keep = 1.0 - self.dropout
-                mask = (self.rng_dropout.random(a.shape, dtype=a.dtype) < keep).astype(a.dtype)
-                mask *= 1.0 / keep
-                layer.mask = mask
-                a = a * mask
+                layer.mask = self._dropout_mask(a, drop)
+                a = a * layer.mask
             else:
                 layer.mask = None
-        return self.layers[-1].z  # type: ignore[return-value]
+        top.x = a
+        z = a @ top.W.T
+        z += top.b
+        top.z = top.a = z  # the output function is applied with the loss (engine/losses.py)
+        return z
+
+    def _dropout_mask(self, a: Array, p: float) -> Array:
+        """Inverted dropout: 0 for a dropped unit (probability p), 1/keep for a kept one."""
+        keep = 1.0 - p
+        mask = self.rng_dropout.random(a.shape, dtype=a.dtype) < keep
+        return np.multiply(mask, 1.0 / keep, dtype=a.dtype)
 
     def predict(self, X: Array) -> Array:
         """The network's output for X (N, in): probabilities (softmax, sigmoid) or values (linear),
@@ -228,32 +233,36 @@ class Network:
 
         For each layer, from the top:  dz = da ⊙ f'(z),  dW = dzᵀ x,  db = Σ_rows dz,
         and da for the layer below = dz W. Frozen layers get no dW/db, and nothing is computed
-        below the lowest trainable layer, since no parameter there needs it.
+        below the lowest trainable layer, since no parameter there needs it (their da and dz
+        are set to None).
         """
-        lowest = next((i for i, layer in enumerate(self.layers) if layer.trainable), None)
-        if lowest is None:
+        layers = self.layers
+        lowest = 0
+        while lowest < len(layers) and not layers[lowest].trainable:
+            layers[lowest].da = layers[lowest].dz = None
+            lowest += 1
+        if lowest == len(layers):
             return
         dz = dz_out
-        top = self.layers[-1]
-        top.da = dz_out  # the output layer's "a" is its logits z: dL/da = dL/dz there
-        for i in range(len(self.layers) - 1, lowest - 1, -1):
-            layer = self.layers[i]
+        layers[-1].da = dz_out  # the output layer's "a" is its logits z: dL/da = dL/dz there
+        for i in range(len(layers) - 1, lowest - 1, -1):
+            layer = layers[i]
             layer.dz = dz
             if layer.trainable:
-                np.matmul(dz.T, layer.x, out=layer.dW)  # dW = dzᵀ x, summed over the batch
-                np.sum(dz, axis=0, out=layer.db)  # db = Σ dz
+                np.matmul(dz.T, layer.x, out=layer.dW)  # type: ignore[arg-type]  # dW = dzᵀ x
+                np.add.reduce(dz, axis=0, out=layer.db)  # db = Σ dz
                 if self.l2:
                     layer.dW += self.l2 * layer.W
                 if self.l1:
                     layer.dW += self.l1 * np.sign(layer.W)
             if i == lowest:
                 break
-            below = self.layers[i - 1]
+            below = layers[i - 1]
             da = dz @ layer.W  # dL/da of the layer below (after its dropout)
             if below.mask is not None:
-                da = da * below.mask  # dropped units pass no gradient back
+                da *= below.mask  # dropped units pass no gradient back
             below.da = da
-            dz = below.act.backward(below.z, below.a, da)  # dz = da ⊙ f'(z)
+            dz = below.act.backward(below.z, below.a, da)  # type: ignore[arg-type]  # da ⊙ f'(z)
 
     def loss_and_gradients(self, X: Array, y: Array, training: bool = True
                            ) -> tuple[float, dict[str, Array]]:

@@ -10,10 +10,15 @@ two steps and the state is kept.
 One known difference from torch.optim: the step count t used by Adam's bias correction and
 Adagrad's learning-rate decay is one per optimizer, not one per parameter, so a layer that is
 unfrozen mid-run continues with the optimizer's t.
+
+When the network's layout changes (another network, or ``replace_output``), the optimizer starts
+afresh: zero state and t = 0, as a newly made optimizer would. Freezing or unfreezing a layer
+keeps the state.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,31 +48,28 @@ class Optimizer:
             setattr(self, key, value)
         self.t = 0  # steps taken
         self.state: dict[str, Array] = {}
-        self._size = -1
-        self._version = -1
+        self._params: Array | None = None  # the parameter buffer the state is laid out for
+        self._trainable: list[bool] = []
         self._segs: list[tuple[Array, Array, Array, dict[str, Array]]] = []
 
     def hyperparameters(self) -> dict[str, Any]:
         return {key: getattr(self, key) for key in self.defaults}
 
     def _prepare(self, net: Network) -> None:
-        if net.params.size != self._size:  # new layout: state starts afresh
-            self._size = net.params.size
+        if net.params is not self._params:  # another network or a new layout: start afresh
+            self._params = net.params
+            self.t = 0
             self.state = {k: np.zeros_like(net.params) for k in self.state_names}
             self._init_state(net)
-            self._version = -1
-        if net.version != self._version or self._frozen_key(net) != getattr(self, "_fk", None):
-            self._fk = self._frozen_key(net)
-            self._version = net.version
+            self._trainable = []
+        trainable = [layer.trainable for layer in net.layers]
+        if trainable != self._trainable:  # views of the trainable ranges, made once
+            self._trainable = trainable
             self._segs = [
                 (net.params[s:e], net.grads[s:e], net.update[s:e],
                  {k: v[s:e] for k, v in self.state.items()})
                 for s, e in net.trainable_segments()
             ]
-
-    @staticmethod
-    def _frozen_key(net: Network) -> tuple[bool, ...]:
-        return tuple(layer.trainable for layer in net.layers)
 
     def _init_state(self, net: Network) -> None:
         pass
@@ -81,11 +83,14 @@ class Optimizer:
     def step_update(self, net: Network, grads: Mapping[str, Array] | None = None) -> None:
         """Compute the update into ``net.update`` (and advance the state) without applying it,
         so a caller can check it is finite first."""
-        if grads is not None:
-            for key, g in net.grad_dict().items():
-                if key in grads and grads[key] is not g:
-                    g[...] = grads[key]
         self._prepare(net)
+        if grads is not None:
+            for i, layer in enumerate(net.layers):
+                if not layer.trainable:
+                    continue  # a frozen layer's gradient slots stay zero
+                for key, g in ((f"{i}.weight", layer.dW), (f"{i}.bias", layer.db)):
+                    if key in grads and grads[key] is not g:
+                        g[...] = grads[key]
         self.t += 1
         for theta, g, upd, st in self._segs:
             self._update(theta, g, upd, st)
@@ -109,6 +114,11 @@ class Optimizer:
 
 
 class SGD(Optimizer):
+    lr: float
+    momentum: float
+    dampening: float
+    nesterov: bool
+    weight_decay: float
     name = "sgd"
     defaults = {"lr": 0.01, "momentum": 0.0, "dampening": 0.0, "nesterov": False,
                 "weight_decay": 0.0}
@@ -137,6 +147,12 @@ class SGD(Optimizer):
 
 
 class RMSprop(Optimizer):
+    lr: float
+    alpha: float
+    eps: float
+    weight_decay: float
+    momentum: float
+    centered: bool
     name = "rmsprop"
     defaults = {"lr": 0.01, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0, "momentum": 0.0,
                 "centered": False}
@@ -168,6 +184,10 @@ class RMSprop(Optimizer):
 
 
 class Adam(Optimizer):
+    lr: float
+    betas: tuple[float, float]
+    eps: float
+    weight_decay: float
     name = "adam"
     defaults = {"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0}
     state_names = ("exp_avg", "exp_avg_sq")
@@ -181,16 +201,17 @@ class Adam(Optimizer):
             g = g + self.weight_decay * theta
         m, v = st["exp_avg"], st["exp_avg_sq"]
         m *= beta1
-        m += (1.0 - beta1) * g
+        m += (1.0 - beta1) * g  # m ← β₁ m + (1 − β₁) g
         v *= beta2
-        v += (1.0 - beta2) * (g * g)
+        v += (1.0 - beta2) * (g * g)  # v ← β₂ v + (1 − β₂) g²
         bc1 = 1.0 - beta1**self.t  # bias corrections: divide, as torch does
-        bc2 = 1.0 - beta2**self.t
-        denom = np.sqrt(v)
-        denom /= np.sqrt(bc2)
-        denom += self.eps
-        np.divide(m, denom, out=upd)
-        upd *= -self.lr / bc1
+        root_bc2 = math.sqrt(1.0 - beta2**self.t)
+        # lr · m̂ / (√v̂ + ε), with m̂ = m / bc1 and √v̂ = √v / √bc2, is the same number as
+        # (lr √bc2 / bc1) · m / (√v + ε √bc2): two passes over the parameters fewer
+        np.sqrt(v, out=upd)
+        upd += self.eps * root_bc2
+        np.divide(m, upd, out=upd)
+        upd *= -self.lr * root_bc2 / bc1
         if self.weight_decay and self.decoupled:
             upd -= (self.lr * self.weight_decay) * theta
 
@@ -203,6 +224,11 @@ class AdamW(Adam):
 
 
 class Adagrad(Optimizer):
+    lr: float
+    lr_decay: float
+    weight_decay: float
+    initial_accumulator_value: float
+    eps: float
     name = "adagrad"
     defaults = {"lr": 0.01, "lr_decay": 0.0, "weight_decay": 0.0,
                 "initial_accumulator_value": 0.0, "eps": 1e-10}
