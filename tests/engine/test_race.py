@@ -1,0 +1,189 @@
+"""The optimizer race: runners share data, initial weights and batches, differ only in their
+optimizer fields, step in lockstep, and the first to reach the target loss wins."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from engine.config import ConfigError, validate
+from engine.race import Race, check_runners, runner_label
+
+SPIRAL = {"data": "spiral", "layers": [32, 32], "activation": "relu", "batch_size": 0}
+SGD = {"optimizer": "sgd", "lr": 0.1, "momentum": 0}
+MOMENTUM = {"optimizer": "sgd", "lr": 0.1, "momentum": 0.9}
+ADAM = {"optimizer": "adam", "lr": 0.01}
+
+
+def test_runners_share_data_initial_weights_and_batches() -> None:
+    race = Race({"data": "circle", "layers": [8], "batch_size": 10, "dropout": 0.2},
+                [SGD, MOMENTUM, ADAM, {"optimizer": "rmsprop", "lr": 0.01}])
+    first, *others = race.trainers
+    for tr in others:
+        np.testing.assert_array_equal(tr.X_train, first.X_train)
+        np.testing.assert_array_equal(tr.y_train, first.y_train)
+        np.testing.assert_array_equal(tr.X_test, first.X_test)
+        np.testing.assert_array_equal(tr.initial_params, first.initial_params)
+        np.testing.assert_array_equal(tr.net.params, first.net.params)
+    for _ in range(30):  # 30 steps cross an epoch boundary (125 training points, batch 10)
+        batches = [tr.step_phase()["layers"][0]["x"].copy() for tr in race.trainers]
+        for b in batches[1:]:
+            np.testing.assert_array_equal(b, batches[0])
+        race.step(1)  # finishes the step begun phase by phase
+    assert [tr.step_count for tr in race.trainers] == [30] * 4
+
+
+def test_only_the_optimizer_differs_between_runners() -> None:
+    race = Race({"data": "moons", "dropout": 0.3}, [ADAM, ADAM])
+    race.step(50)
+    a, b = race.trainers
+    np.testing.assert_array_equal(a.net.params, b.net.params)  # same everything, same weights
+    race2 = Race({"data": "moons", "dropout": 0.3}, [ADAM, {**ADAM, "lr": 0.02}])
+    race2.step(50)
+    c, d = race2.trainers
+    assert not np.array_equal(c.net.params, d.net.params)
+    assert c.config == {**d.config, "lr": 0.01}
+
+
+def test_runner_fields_override_the_configuration_and_others_keep_it() -> None:
+    base = validate({"optimizer": "sgd", "momentum": 0.5, "lr": 0.2})
+    cfgs = check_runners([{"lr": 0.05}, {"optimizer": "adam", "betas": [0.8, 0.99]}], base)
+    assert (cfgs[0]["optimizer"], cfgs[0]["lr"], cfgs[0]["momentum"]) == ("sgd", 0.05, 0.5)
+    assert cfgs[1]["optimizer"] == "adam" and cfgs[1]["betas"] == [0.8, 0.99]
+    assert all({k: c[k] for k in c if k not in ("optimizer", "lr", "betas")}
+               == {k: base[k] for k in base if k not in ("optimizer", "lr", "betas")}
+               for c in cfgs)
+
+
+@pytest.mark.parametrize("runners, message", [
+    ([SGD, {"optimizer": "sgd", "layers": [4]}],
+     r"runners\[1\]\.layers: \[4\] is not allowed; a runner may set only the optimizer fields: "
+     r"optimizer, lr, momentum, nesterov, alpha, betas, eps, weight_decay"),
+    ([SGD, {"optimizer": "adam", "momentum": 0.9}],
+     r"runners\[1\]\.momentum: 0\.9 is not allowed; adam does not use momentum; it uses lr, "
+     r"betas, eps, weight_decay"),
+    ([{"optimizer": "sgd", "dropout": 0.5}, ADAM], r"runners\[0\]\.dropout"),
+    ([{"optimizer": "sgd", "lr": 0}, ADAM], r"runners\[0\]\.lr: 0 is not allowed; it must be"),
+    ([{"optimizer": "lbfgs"}, ADAM], r"runners\[0\]\.optimizer: 'lbfgs' is not allowed; allowed:"),
+    ([SGD], r"runners: .* a race takes a list of 2 to 4 runners"),
+    ([SGD, SGD, SGD, SGD, SGD], r"a race takes a list of 2 to 4 runners"),
+    ([SGD, "adam"], r"runners\[1\]: 'adam' is not allowed; a runner is an object"),
+])
+def test_bad_runners_are_refused_naming_the_field(runners: list, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Race({"data": "circle"}, runners)
+
+
+def test_step_advances_every_runner_in_lockstep() -> None:
+    race = Race({"data": "circle", "layers": [4]}, [SGD, ADAM, MOMENTUM])
+    assert race.step(7) == [7, 7, 7]
+    race.step(3)
+    assert [tr.step_count for tr in race.trainers] == [10, 10, 10]
+    metrics = race.evaluate()
+    assert [m["step"] for m in metrics] == [10, 10, 10]
+    assert all(tr.history["step"] == [10] for tr in race.trainers)
+
+
+def test_adam_reaches_the_target_first_on_the_spiral() -> None:
+    race = Race(SPIRAL, [SGD, MOMENTUM, ADAM], target_loss=0.1)
+    assert race.winner() is None
+    for _ in range(50):
+        race.step(10)
+        race.evaluate()
+    w = race.winner()
+    assert w is not None and w["runner"] == 2 and w["label"] == "Adam, lr 0.01"
+    snap = race.snapshot(grid=None)
+    reached = [r["reached"] for r in snap["runners"]]
+    assert reached[0] is None  # plain SGD never gets there in 500 steps
+    assert reached[2]["step"] == w["step"] < reached[1]["step"]
+    assert snap["runners"][2]["metrics"]["train_loss"] <= 0.1
+
+
+def test_changing_the_target_judges_the_race_again() -> None:
+    race = Race(SPIRAL, [SGD, ADAM], target_loss=0.1)
+    for _ in range(10):
+        race.step(10)
+        race.evaluate()
+    race.target_loss = 1e-9
+    assert race.winner() is None
+    race.target_loss = 10.0  # every runner was below it at the first point: a tie on steps
+    w = race.winner()
+    assert w is not None and w["step"] == 10
+    with pytest.raises(ConfigError, match="target_loss: 0 is not allowed; it must be a number"):
+        race.target_loss = 0
+    with pytest.raises(ConfigError, match="target_loss"):
+        Race(SPIRAL, [SGD, ADAM], target_loss=float("nan"))
+
+
+def test_a_tie_on_steps_goes_to_the_runner_that_took_less_time() -> None:
+    race = Race({"data": "gaussians"}, [ADAM, ADAM], target_loss=10.0)
+    race.step(5)
+    race.trainers[0].train_seconds += 100.0  # runner 0 took far longer to get there
+    race.evaluate()
+    w = race.winner()
+    assert w is not None and w["runner"] == 1 and w["step"] == 5
+    race.trainers[1].train_seconds += 1000.0  # after the fact: the recorded time counts
+    assert race.winner() == w
+
+
+def test_a_diverged_runner_stops_while_the_others_go_on() -> None:
+    race = Race({"data": "plane", "layers": [8], "optimizer": "sgd", "momentum": 0},
+                [{"lr": 1.0}, {"lr": 0.1}], target_loss=0.01)
+    done = [0, 0]
+    for _ in range(10):
+        done = [a + b for a, b in zip(done, race.step(10), strict=True)]
+        race.evaluate()
+    bad, good = race.trainers
+    assert bad.diverged is not None and bad.step_count < 100 and done[0] == bad.step_count
+    assert good.diverged is None and good.step_count == 100 and done[1] == 100
+    w = race.winner()
+    assert w is not None and w["runner"] == 1
+    snap = race.snapshot(grid=10)
+    assert snap["runners"][0]["diverged"]["step"] == bad.step_count + 1
+    assert snap["runners"][1]["diverged"] is None
+
+
+def test_snapshot_has_per_runner_metrics_and_surfaces() -> None:
+    race = Race({"data": "blobs", "layers": [8]}, [SGD, ADAM], target_loss=0.5)
+    snap = race.snapshot(grid=12)
+    assert [r["metrics"] for r in snap["runners"]] == [None, None]
+    race.step(20)
+    race.evaluate()
+    snap = race.snapshot(grid=12)
+    assert snap["target_loss"] == 0.5
+    for r, label in zip(snap["runners"], ["SGD, lr 0.1", "Adam, lr 0.01"], strict=True):
+        assert r["label"] == label and r["step"] == 20
+        assert set(r["metrics"]) >= {"train_loss", "test_loss", "train_acc", "test_acc"}
+        assert r["arrays"]["grid_output"].shape == (12, 12, 3)
+        assert r["arrays"]["grid_output"].dtype == np.float32
+    assert snap["runners"][0]["optimizer"] == {"optimizer": "sgd", "lr": 0.1, "momentum": 0.0,
+                                               "nesterov": False, "weight_decay": 0.0}
+    json.dumps({k: v for k, v in snap.items() if k != "runners"})
+    digits = Race({"data": "digits", "layers": [16]}, [SGD, ADAM]).snapshot(grid=12)
+    assert all(r["arrays"] == {} for r in digits["runners"])  # no plane to draw
+
+
+def test_reset_starts_every_runner_again_from_the_shared_weights() -> None:
+    race = Race({"data": "circle"}, [SGD, ADAM], target_loss=10.0)
+    start = race.trainers[0].net.params.copy()
+    race.step(20)
+    race.evaluate()
+    race.reset()
+    assert race.winner() is None
+    for tr in race.trainers:
+        assert tr.step_count == 0
+        np.testing.assert_array_equal(tr.net.params, start)
+
+
+def test_runner_labels() -> None:
+    def label(**kw: object) -> str:
+        return runner_label(validate(kw))
+
+    assert label(optimizer="sgd", lr=0.1, momentum=0) == "SGD, lr 0.1"
+    assert label(optimizer="sgd", lr=0.1) == "SGD, momentum 0.9, lr 0.1"
+    assert label(optimizer="sgd", lr=0.1, nesterov=True) == "SGD, Nesterov momentum 0.9, lr 0.1"
+    assert label(optimizer="adam", lr=0.01) == "Adam, lr 0.01"
+    assert label(optimizer="adamw", lr=0.001, weight_decay=0.01) == (
+        "AdamW, lr 0.001, weight decay 0.01")
