@@ -477,10 +477,12 @@ class Trainer:
             arrays[f"b{i}"] = layer.b
             arrays[f"dW{i}"] = layer.dW
             arrays[f"db{i}"] = layer.db
-            grad_norm[i] = np.sqrt(float(np.dot(layer.dW.ravel(), layer.dW.ravel()))
-                                   + float(np.dot(layer.db, layer.db)))
-            wn = float(np.linalg.norm(layer.W))
-            ratio[i] = float(np.linalg.norm(layer.dW_update)) / wn if wn > 0 else 0.0
+            # a run on its way to diverging may overflow these norms: inf is the honest value
+            with np.errstate(over="ignore", invalid="ignore"):
+                grad_norm[i] = np.sqrt(float(np.dot(layer.dW.ravel(), layer.dW.ravel()))
+                                       + float(np.dot(layer.db, layer.db)))
+                wn = float(np.linalg.norm(layer.W))
+                ratio[i] = float(np.linalg.norm(layer.dW_update)) / wn if wn > 0 else 0.0
             if layer.mask is not None and i < L - 1:
                 arrays[f"mask{i}"] = (layer.mask[0] > 0).astype(np.uint8)
         arrays["grad_norm"] = grad_norm

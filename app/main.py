@@ -1,0 +1,79 @@
+"""The app factory: ``create_app(settings)`` wires settings, sessions, routers, pages and
+static files together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from . import __version__
+from .routes import catalog, pages, sessions, ws
+from .sessions import SessionManager
+from .settings import Settings
+
+log = logging.getLogger("app")
+
+
+async def _reaper(manager: SessionManager) -> None:
+    ttl = manager.settings.session_ttl_seconds
+    interval = min(30.0, max(0.05, ttl / 4))
+    while True:
+        await asyncio.sleep(interval)
+        for sid in manager.reap():
+            log.info("session %s closed after %.0f s without clients", sid, ttl)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A new application with its own sessions. Settings default to the environment."""
+    settings = settings or Settings.from_env()
+    manager = SessionManager(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        reaper = asyncio.create_task(_reaper(manager))
+        try:
+            yield
+        finally:
+            reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reaper
+            await asyncio.to_thread(manager.close_all)
+
+    app = FastAPI(title="Backprop Lab", version=__version__, lifespan=lifespan,
+                  description="Watch a neural network learn, live, and steer it while it "
+                              "learns. The websocket protocol is in docs/protocol.md.")
+    app.state.settings = settings
+    app.state.manager = manager
+    index = settings.templates_dir / "index.html"
+    app.state.templates = (Jinja2Templates(directory=str(settings.templates_dir))
+                           if index.is_file() else None)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        detail = []
+        for e in exc.errors():
+            loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
+            name = ".".join(loc) or "body"
+            value = e.get("input")
+            if not isinstance(value, str | int | float | bool | type(None)):
+                value = None
+            detail.append({"field": name, "value": value,
+                           "message": f"{name}: {e.get('msg', 'invalid')}"})
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    app.include_router(catalog.router)
+    app.include_router(sessions.router)
+    app.include_router(ws.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(settings.static_dir), check_dir=False),
+              name="static")
+    return app

@@ -1,0 +1,168 @@
+"""Sessions over HTTP: create, inspect, delete, download the model and the history, upload
+a CSV data set."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, HTTPException, Query, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from engine import config as cfgmod
+from engine.data import DataError, parse_csv
+
+from ..deps import ControlDep, ManagerDep, SessionDep, SettingsDep
+from ..presets import PRESETS, preset_config
+from ..sessions import LimitError, Session
+
+router = APIRouter(prefix="/api/sessions", tags=["sessions"])
+
+
+class CreateSession(BaseModel):
+    """A run configuration, or a preset with optional overrides."""
+
+    preset: str | None = Field(None, description="name of a preset (GET /api/presets)")
+    config: dict[str, Any] = Field(default_factory=dict,
+                                   description="configuration fields (GET /api/schema)")
+
+
+class SessionCreated(BaseModel):
+    id: str
+    token: str
+    config: dict[str, Any]
+    viewer_url: str
+    control_url: str
+    ws_url: str
+
+
+def field_errors(errors: list[dict[str, Any]], status: int = 422) -> JSONResponse:
+    return JSONResponse({"detail": errors}, status_code=status)
+
+
+def _urls(request: Request, session: Session) -> dict[str, str]:
+    base = str(request.base_url).rstrip("/")
+    ws_base = "ws" + base[4:] if base.startswith("http") else base
+    return {"viewer_url": f"{base}/view/{session.id}",
+            "control_url": f"{base}/s/{session.id}#token={session.token}",
+            "ws_url": f"{ws_base}/ws/{session.id}"}
+
+
+@router.post("", status_code=201, response_model=SessionCreated,
+             responses={422: {"description": "an invalid field, named in detail"},
+                        503: {"description": "the server holds as many sessions as it may"}})
+async def create_session(body: CreateSession, request: Request, manager: ManagerDep
+                         ) -> Any:
+    """Start a session (paused) from a configuration or a preset. The token controls it;
+    the viewer link only watches."""
+    config: dict[str, Any] = {}
+    if body.preset is not None:
+        if body.preset not in PRESETS:
+            return field_errors([{"field": "preset", "value": body.preset,
+                                  "message": f"preset: {body.preset!r} is unknown; allowed: "
+                                  + ", ".join(PRESETS)}])
+        config = preset_config(body.preset)
+    config.update(body.config)
+    try:
+        session = await run_in_threadpool(manager.create, config)
+    except cfgmod.ConfigError as exc:
+        return field_errors([e.to_dict() for e in exc.errors])
+    except DataError as exc:
+        return field_errors([{"field": exc.field, "value": None, "message": exc.message}])
+    except LimitError as exc:
+        return field_errors([exc.to_dict()], exc.status)
+    return {"id": session.id, "token": session.token, "config": session.config,
+            **_urls(request, session)}
+
+
+@router.get("/{session_id}")
+def get_session(session: SessionDep) -> dict[str, Any]:
+    """The session's configuration and where it is: running, step, epoch, viewers."""
+    return session.summary()
+
+
+@router.delete("/{session_id}", status_code=204)
+def delete_session(session: ControlDep, manager: ManagerDep) -> Response:
+    """End the session (needs X-Control-Token); its clients are disconnected."""
+    manager.remove(session.id)
+    return Response(status_code=204)
+
+
+async def _on_worker(session: Session, fn: Any) -> Any:
+    try:
+        return await asyncio.wrap_future(session.call(fn))
+    except RuntimeError as exc:
+        raise HTTPException(404, f"session {session.id!r} has ended") from exc
+
+
+@router.get("/{session_id}/model.safetensors",
+            response_class=Response,
+            responses={200: {"content": {"application/octet-stream": {}}}})
+async def download_model(session: SessionDep) -> Response:
+    """The current weights, preprocessing and configuration as a safetensors file."""
+    raw = await _on_worker(session, lambda s: s.trainer.model_bytes())
+    return Response(raw, media_type="application/octet-stream", headers={
+        "Content-Disposition": f'attachment; filename="backprop-lab-{session.id}.safetensors"'})
+
+
+@router.get("/{session_id}/history.json")
+def history_json(session: SessionDep) -> dict[str, Any]:
+    """Every metric point: columns and rows (null where a value does not apply)."""
+    return session.history_table()
+
+
+@router.get("/{session_id}/history.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}})
+def history_csv(session: SessionDep) -> Response:
+    """The metric history as CSV with a header row (empty cells where a value does not
+    apply)."""
+    table = session.history_table()
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(table["columns"])
+    for row in table["rows"]:
+        w.writerow(["" if v is None else repr(v) for v in row])
+    return Response(out.getvalue(), media_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="history-{session.id}.csv"'})
+
+
+@router.post("/{session_id}/csv",
+             responses={403: {"description": "missing or wrong control token"},
+                        413: {"description": "the file is larger than the upload limit"},
+                        422: {"description": "a bad file: the message names row and column"}})
+async def upload_csv(
+    session: ControlDep,
+    settings: SettingsDep,
+    request: Request,
+    file: Annotated[UploadFile, File(description="a CSV file with a header row")],
+    label: Annotated[str, Query(description="label column: its name or index")] = "-1",
+    task: Annotated[str, Query(description="classification or regression")] = "classification",
+) -> Any:
+    """Train the session on an uploaded CSV file (a new run, paused)."""
+    limit = settings.max_upload_bytes
+    raw = await file.read(limit + 1)
+    if len(raw) > limit:
+        raise HTTPException(413, f"the file is larger than {limit:,} bytes, this server's "
+                                 "upload limit")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return field_errors([{"field": "csv", "value": None,
+                              "message": f"csv: the file is not UTF-8 text (byte {exc.start})"}])
+    label_column: str | int = int(label) if label.lstrip("-").isdigit() else label
+    try:
+        parsed = await run_in_threadpool(parse_csv, text, label_column, task)
+    except DataError as exc:
+        return field_errors([{"field": exc.field, "value": None, "message": exc.message}])
+    try:
+        return await _on_worker(session, lambda s: s.load_csv(parsed))
+    except LimitError as exc:
+        return field_errors([exc.to_dict()], exc.status)
+    except cfgmod.ConfigError as exc:
+        return field_errors([e.to_dict() for e in exc.errors])
+    except DataError as exc:
+        return field_errors([{"field": exc.field, "value": None, "message": exc.message}])

@@ -1,0 +1,276 @@
+"""The websocket: commands in (JSON text), events (JSON text) and frames (binary) out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import time
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi.responses import JSONResponse
+
+from .. import frames
+from ..sessions import MAX_SPEED, MAX_STEPS_PER_COMMAND, Command, Connection, Session
+
+router = APIRouter()
+
+CONTROL_COMMANDS = ("play", "pause", "step", "phase", "epoch", "reset", "new_seed",
+                    "regenerate", "set", "speed", "set_weight", "freeze")
+ANY_ROLE = ("ping", "resync")
+REPLIES = ("ack", "error", "pong", "phase", "notice")
+CLOSE_SESSION_ENDED = 4410
+CLOSE_TOO_SLOW = 4408
+
+
+class BadCommand(Exception):
+    def __init__(self, message: str, field: str | None = None, value: Any = None) -> None:
+        super().__init__(message)
+        self.message, self.field, self.value = message, field, value
+
+
+async def _deny(websocket: WebSocket, status: int, message: str) -> None:
+    """Refuse the handshake with an HTTP status (where the server supports it)."""
+    try:
+        await websocket.send_denial_response(JSONResponse({"detail": message}, status))
+    except RuntimeError:
+        await websocket.close(code=4000 + status, reason=message[:120])
+
+
+@router.websocket("/ws/{session_id}")
+async def session_socket(websocket: WebSocket, session_id: str,
+                         token: str | None = None) -> None:
+    """Viewer without ``token``; controller with ``?token=``. See docs/protocol.md."""
+    app = websocket.app
+    settings = app.state.settings
+    session: Session | None = app.state.manager.get(session_id)
+    if session is None:
+        await _deny(websocket, 404, f"session {session_id!r} does not exist (it may have ended)")
+        return
+    role = "viewer"
+    if token is not None:
+        if not session.check_token(token):
+            await _deny(websocket, 403, "the control token is wrong for this session")
+            return
+        role = "control"
+    if session.viewers >= settings.max_viewers:
+        await _deny(websocket, 503, f"this session already has {settings.max_viewers} "
+                                    "clients, its limit")
+        return
+    await websocket.accept()
+    conn = Connection(session, role, asyncio.get_running_loop())
+    session.attach(conn)
+    sender = asyncio.create_task(_send_loop(websocket, session, conn))
+    bucket = _Bucket(settings.commands_per_second)
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
+            if text is None:
+                conn.post(frames.dumps({"type": "error", "message":
+                                        "commands are JSON text messages, not binary"}),
+                          "error")
+                continue
+            _handle(text, conn, session, settings, bucket)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        session.detach(conn)
+        sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await sender
+
+
+class _Bucket:
+    """Token bucket: ``rate`` commands a second, bursts of up to ``rate``."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.tokens = rate
+        self.t = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.rate, self.tokens + (now - self.t) * self.rate)
+        self.t = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+def _handle(text: str, conn: Connection, session: Session, settings: Any,
+            bucket: _Bucket) -> None:
+    cmd_id: Any = None
+    ctype: Any = None
+    try:
+        size = len(text.encode())
+        if size > settings.max_message_bytes:
+            raise BadCommand(f"the message is {size:,} bytes; commands may be at most "
+                             f"{settings.max_message_bytes:,}")
+        if not bucket.take():
+            raise BadCommand(f"too many commands: at most {settings.commands_per_second:g} "
+                             "a second; this one was dropped")
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise BadCommand(f"the message is not JSON: {exc.msg} at position {exc.pos}"
+                             ) from exc
+        if not isinstance(data, dict):
+            raise BadCommand("a command must be a JSON object with a \"type\"")
+        cmd_id = data.get("id")
+        if not (cmd_id is None or isinstance(cmd_id, str | int | float)):
+            cmd_id = None
+        ctype = data.get("type")
+        if ctype == "ping":
+            conn.post(frames.dumps({"type": "pong", "id": cmd_id}), "pong")
+            return
+        if ctype == "resync":
+            conn.needs_hello = True
+            conn.wake.set()
+            return
+        if ctype not in CONTROL_COMMANDS:
+            raise BadCommand(f"type: {ctype!r} is not a command; allowed: "
+                             + ", ".join(CONTROL_COMMANDS + ANY_ROLE), "type", _short(ctype))
+        if conn.role != "control":
+            raise BadCommand(f"{ctype}: viewers are read-only; only the holder of the control "
+                             "token can change the run")
+        fields = _check_fields(ctype, data)
+        fields["id"] = cmd_id
+        session.submit(Command(ctype, fields, conn))
+    except BadCommand as exc:
+        event: dict[str, Any] = {"type": "error", "message": exc.message}
+        if exc.field is not None:
+            event.update(field=exc.field, value=exc.value)
+        if ctype is not None:
+            event["command"] = _short(ctype)
+        if cmd_id is not None:
+            event["id"] = cmd_id
+        conn.post(frames.dumps(event), "error")
+
+
+def _short(v: Any) -> Any:
+    return v if not isinstance(v, str) or len(v) <= 100 else v[:100] + "…"
+
+
+def _int(data: dict[str, Any], name: str, lo: int, hi: int, default: int | None = None) -> int:
+    v = data.get(name, default)
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) \
+            or int(v) != v or not lo <= v <= hi:
+        raise BadCommand(f"{name}: {_short(v)!r} is not allowed; it must be a whole number "
+                         f"from {lo} to {hi}", name, _short(v))
+    return int(v)
+
+
+def _check_fields(ctype: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The command's fields, checked for type and range (values that depend on the run, such
+    as a layer index or a configuration value, are checked by the session)."""
+    if ctype == "step":
+        return {"n": _int(data, "n", 1, MAX_STEPS_PER_COMMAND, 1)}
+    if ctype == "set":
+        config = data.get("config")
+        if not isinstance(config, dict) or not config:
+            raise BadCommand("config: set needs \"config\": an object of fields to change, "
+                             "e.g. {\"lr\": 0.01}", "config", _short(config))
+        return {"config": config}
+    if ctype == "speed":
+        if "steps_per_second" not in data:
+            raise BadCommand("steps_per_second: speed needs \"steps_per_second\": a number "
+                             "or null (as fast as it goes)", "steps_per_second", None)
+        v = data["steps_per_second"]
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)
+                              or not math.isfinite(v) or not 0 < v <= MAX_SPEED):
+            raise BadCommand(f"steps_per_second: {_short(v)!r} is not allowed; it must be a "
+                             f"number > 0 and ≤ {MAX_SPEED:g}, or null", "steps_per_second",
+                             _short(v))
+        return {"steps_per_second": None if v is None else float(v)}
+    if ctype == "set_weight":
+        out: dict[str, Any] = {"layer": _int(data, "layer", 0, 1000),
+                               "row": _int(data, "row", 0, 1_000_000)}
+        bias = data.get("bias", False)
+        if not isinstance(bias, bool):
+            raise BadCommand(f"bias: {_short(bias)!r} is not allowed; it must be true or false",
+                             "bias", _short(bias))
+        out["bias"] = bias
+        if not bias:
+            out["col"] = _int(data, "col", 0, 1_000_000)
+        v = data.get("value")
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) \
+                or abs(v) > 1e6:
+            raise BadCommand(f"value: {_short(v)!r} is not allowed; it must be a finite number "
+                             "within ±1e6", "value", _short(v))
+        out["value"] = float(v)
+        return out
+    if ctype == "freeze":
+        frozen = data.get("frozen")
+        if not isinstance(frozen, bool):
+            raise BadCommand(f"frozen: {_short(frozen)!r} is not allowed; it must be true or "
+                             "false", "frozen", _short(frozen))
+        return {"layer": _int(data, "layer", 0, 1000), "frozen": frozen}
+    return {}
+
+
+async def _send_loop(websocket: WebSocket, session: Session, conn: Connection) -> None:
+    """Send this client its events and the newest frame, skipping frames it had no time for."""
+    try:
+        while True:
+            await conn.wake.wait()
+            conn.wake.clear()
+            if conn.closed or conn.overflowed:
+                await websocket.close(CLOSE_SESSION_ENDED if conn.closed else CLOSE_TOO_SLOW)
+                return
+            if conn.needs_hello:
+                conn.needs_hello = False
+                hello = session.hello(conn.role)
+                # the hello holds the state those events described; keep the replies
+                kept = [e for e in conn.outbox if e[0] in REPLIES]
+                conn.outbox.clear()
+                conn.outbox.extend(kept)
+                await websocket.send_text(frames.dumps(hello))
+                conn.gen = hello["history_gen"]
+                conn.count = len(hello["history"]["rows"])
+                conn.data_version = -1
+                conn.last_seq = -1
+            while conn.outbox:
+                await websocket.send_text(conn.outbox.popleft()[1])
+            frame = session.latest
+            if frame is None or frame.seq <= conn.last_seq:
+                continue
+            if frame.data_version != conn.data_version:
+                with session.lock:
+                    payload, version = session.data_payload, session.data_version
+                if version == frame.data_version:
+                    await websocket.send_bytes(payload)
+                    conn.data_version = version
+            gap = _history_gap(session, conn, frame)
+            if gap is False:
+                continue  # a frame from before a restart; a newer one is coming
+            if gap is not None:
+                await websocket.send_text(frames.dumps(gap))
+            await websocket.send_bytes(frame.payload)
+            session.frame_sent(frame.seq)
+            conn.last_seq = frame.seq
+            conn.count = max(conn.count, frame.history_from + frame.n_points)
+            conn.frames_sent += 1
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        return
+
+
+def _history_gap(session: Session, conn: Connection, frame: Any) -> dict[str, Any] | None | bool:
+    """The ``history`` event this client needs before ``frame``: None if none, False if the
+    frame is stale."""
+    with session.lock:
+        if frame.gen != session.gen:
+            return False
+        if conn.gen != frame.gen:
+            conn.gen, conn.count = frame.gen, frame.history_from
+            return {"type": "history", "from": 0, "rows": session.rows[:frame.history_from]}
+        if conn.count < frame.history_from:
+            start, conn.count = conn.count, frame.history_from
+            return {"type": "history", "from": start,
+                    "rows": session.rows[start:frame.history_from]}
+    return None

@@ -1,0 +1,817 @@
+"""Training sessions: one Trainer per session, driven by its own worker thread.
+
+    event loop (websockets, HTTP)                 worker thread (one per session)
+    ─────────────────────────────                 ───────────────────────────────
+    Connection.receive → Session.submit ──queue──► apply commands between steps
+                                                   train a short chunk (holding a Gate slot)
+    Connection sender ◄── wake (call_soon_threadsafe) ── evaluate + snapshot + encode once
+                     reads Session.latest (one slot, newest frame wins)
+
+The Trainer is touched only by its worker thread. The event loop reads what the worker
+publishes (config, info, history rows, the latest frame) under the session's lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import queue
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine import config as cfgmod
+from engine.data import DATASETS, CsvData, DataError
+from engine.trainer import HISTORY_KEYS, Trainer
+
+from . import frames
+from .gate import Gate
+from .settings import Settings
+
+log = logging.getLogger("app.sessions")
+
+HISTORY_COLUMNS = list(HISTORY_KEYS)
+MAX_STEPS_PER_COMMAND = 10_000
+MAX_SPEED = 1_000_000.0
+_STOP = object()
+
+
+class LimitError(Exception):
+    """A server limit was reached (too many sessions, too large a network, ...)."""
+
+    def __init__(self, field: str, value: Any, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.field, self.value, self.message, self.status = field, value, message, status
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "value": self.value, "message": self.message}
+
+
+class CommandError(Exception):
+    """A command that cannot be applied; becomes an ``error`` event for its sender."""
+
+    def __init__(self, message: str, field: str | None = None, value: Any = None) -> None:
+        super().__init__(message)
+        self.message, self.field, self.value = message, field, value
+
+
+# ---------------------------------------------------------------------------- sizing
+def count_params(cfg: Mapping[str, Any], csv: CsvData | None = None) -> int:
+    """Weights and biases of the network a (validated) configuration builds."""
+    name = cfg["data"]
+    if name == "csv":
+        if csv is None:
+            return 0
+        dims, task, n_classes = csv.X.shape[1], csv.task, len(csv.class_names)
+    else:
+        info = DATASETS[name]
+        dims = info.dims if info.dims != 2 else len(cfg["features"])
+        task = info.task
+        n_classes = cfg["classes"] if name == "blobs" else info.n_classes
+    _, _, units = cfgmod.resolve_output(cfg, task, n_classes)
+    sizes = [dims, *cfg["layers"], units]
+    return sum(o * i + o for i, o in zip(sizes[:-1], sizes[1:], strict=True))
+
+
+def check_params(cfg: Mapping[str, Any], max_params: int, csv: CsvData | None = None) -> None:
+    n = count_params(cfg, csv)
+    if n > max_params:
+        raise LimitError("layers", cfg["layers"],
+                         f"layers: {cfg['layers']} makes a network of {n:,} parameters; this "
+                         f"server allows at most {max_params:,} per network")
+
+
+def trainer_info(tr: Trainer) -> dict[str, Any]:
+    """What a client needs to draw the run, beyond its configuration."""
+    d = tr.data
+    n = len(tr.X_train)
+    return {
+        "task": tr.task, "classes": tr.n_classes, "input_names": list(d.input_names),
+        "class_names": list(d.class_names), "sizes": list(tr.net.sizes),
+        "activation": tr.net.activation, "output": tr.output, "loss": tr.loss_name,
+        "image_shape": list(d.image_shape) if d.image_shape else None,
+        "dims": int(d.raw_train.shape[1]), "train_size": n, "test_size": len(tr.X_test),
+        "batches_per_epoch": math.ceil(n / tr.batch_size),
+        "params": tr.net.n_params, "trainable": tr.net.n_trainable,
+        "frozen": [i for i, la in enumerate(tr.net.layers) if not la.trainable],
+    }
+
+
+def _row(values: Any) -> list[Any]:
+    """A history row for the wire: step as a whole number, NaN as None."""
+    row = frames.clean(list(values))
+    row[0] = int(row[0])
+    return row
+
+
+# ------------------------------------------------------------------------ frames
+@dataclass(frozen=True)
+class Frame:
+    """One encoded frame and what a sender needs to keep each client's history whole."""
+
+    seq: int
+    gen: int  # history generation: bumped when the history restarts (reset, rebuild, thinning)
+    history_from: int
+    n_points: int
+    data_version: int
+    payload: bytes
+
+
+@dataclass
+class Command:
+    type: str
+    fields: dict[str, Any]
+    conn: Connection | None = None
+    future: Future[Any] | None = None
+    fn: Callable[[Session], Any] | None = None
+
+
+# ------------------------------------------------------------------- connections
+class Connection:
+    """One websocket client of a session. Lives on the event loop; the worker reaches it only
+    through ``loop.call_soon_threadsafe``."""
+
+    def __init__(self, session: Session, role: str, loop: asyncio.AbstractEventLoop,
+                 max_events: int = 2000) -> None:
+        self.session = session
+        self.role = role
+        self.loop = loop
+        self.outbox: deque[tuple[str, str]] = deque()  # (event type, JSON text)
+        self.max_events = max_events
+        self.wake = asyncio.Event()
+        self.wake.set()  # the first thing to send is the hello
+        self.closed = False
+        self.overflowed = False
+        self.needs_hello = True
+        self.gen = -1
+        self.count = 0  # history points the client holds
+        self.last_seq = -1
+        self.data_version = -1
+        self.frames_sent = 0
+
+    # called on the event loop
+    def post(self, text: str, kind: str = "") -> None:
+        if len(self.outbox) >= self.max_events:
+            self.overflowed = True  # a client this far behind is dropped
+        else:
+            self.outbox.append((kind, text))
+        self.wake.set()
+
+    def notify(self) -> None:
+        self.wake.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self.wake.set()
+
+    # called from any thread
+    def post_threadsafe(self, text: str, kind: str = "") -> None:
+        try:
+            self.loop.call_soon_threadsafe(self.post, text, kind)
+        except RuntimeError:  # the loop is closed: the client is gone
+            pass
+
+    def notify_threadsafe(self) -> None:
+        try:
+            self.loop.call_soon_threadsafe(self.notify)
+        except RuntimeError:
+            pass
+
+
+# ---------------------------------------------------------------------- sessions
+class Session:
+    def __init__(self, session_id: str, trainer: Trainer, settings: Settings, gate: Gate) -> None:
+        self.id = session_id
+        self.token = secrets.token_urlsafe(24)
+        self.settings = settings
+        self.gate = gate
+        self.trainer = trainer  # touched by the worker thread only
+        self.commands: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.lock = threading.Lock()
+        self.conns: set[Connection] = set()
+        self.created = time.monotonic()
+        self.last_seen = self.created
+        self.closed = False
+        # published by the worker, read under ``lock``
+        self.config: dict[str, Any] = dict(trainer.config)
+        self.info: dict[str, Any] = trainer_info(trainer)
+        self.running = False
+        self.speed: float | None = None
+        self.step = 0
+        self.epoch = 0.0
+        self.diverged: dict[str, Any] | None = None
+        self.rows: list[list[float | None]] = []
+        self.gen = 0
+        self.latest: Frame | None = None
+        self.data_version = 0
+        self.data_payload = b""
+        self.error: str | None = None
+        # worker-only state
+        self._seq = 0
+        self._frame_hist_end = 0
+        self._frame_gen = 0
+        self._dropped = 0
+        self._dirty = True
+        self._last_frame = 0.0
+        self._pending_steps = 0
+        self._pending_acks: list[Command] = []
+        self._cap_t0 = 0.0
+        self._cap_done = 0
+        self._per_step = 1e-4
+        self._stopping = False
+        self._sent = threading.Event()  # every client has sent the newest frame
+        self._unsent = 0
+        self.thread = threading.Thread(target=self._run, name=f"session-{session_id}",
+                                       daemon=True)
+
+    # ------------------------------------------------------------ event loop side
+    def check_token(self, token: str | None) -> bool:
+        return token is not None and secrets.compare_digest(token, self.token)
+
+    def attach(self, conn: Connection) -> None:
+        with self.lock:
+            self.conns.add(conn)
+            self.last_seen = time.monotonic()
+
+    def detach(self, conn: Connection) -> None:
+        with self.lock:
+            self.conns.discard(conn)
+            self.last_seen = time.monotonic()
+
+    def frame_sent(self, seq: int) -> None:
+        """(event loop) A client has sent frame ``seq``; the last one wakes the worker."""
+        with self.lock:
+            if self.latest is not None and seq == self.latest.seq:
+                self._unsent -= 1
+                if self._unsent <= 0:
+                    self._sent.set()
+
+    @property
+    def viewers(self) -> int:
+        return len(self.conns)
+
+    def submit(self, cmd: Command) -> None:
+        self.commands.put(cmd)
+
+    def call(self, fn: Callable[[Session], Any]) -> Future[Any]:
+        """Run ``fn(session)`` on the worker thread between steps; its result as a Future."""
+        fut: Future[Any] = Future()
+        if self.closed:
+            fut.set_exception(RuntimeError("the session is closed"))
+            return fut
+        self.commands.put(Command("call", {}, future=fut, fn=fn))
+        return fut
+
+    def hello(self, role: str) -> dict[str, Any]:
+        """The full state for a client that (re)connects."""
+        with self.lock:
+            return {"type": "hello", "role": role, "session": self.id,
+                    "config": dict(self.config), "running": self.running, "speed": self.speed,
+                    "step": self.step, "epoch": self.epoch, "info": dict(self.info),
+                    "history": {"columns": HISTORY_COLUMNS, "rows": list(self.rows)},
+                    "history_gen": self.gen, "diverged": self.diverged,
+                    "fps": self.settings.fps}
+
+    def history_table(self) -> dict[str, Any]:
+        with self.lock:
+            return {"columns": HISTORY_COLUMNS, "rows": list(self.rows)}
+
+    def summary(self) -> dict[str, Any]:
+        with self.lock:
+            return {"id": self.id, "config": dict(self.config), "running": self.running,
+                    "speed": self.speed, "step": self.step, "epoch": self.epoch,
+                    "viewers": len(self.conns), "diverged": self.diverged,
+                    "info": dict(self.info)}
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def close(self) -> None:
+        """Stop the worker (it finishes its current chunk) and close every connection."""
+        if self.closed:
+            return
+        self.closed = True
+        self._stopping = True
+        self.commands.put(_STOP)
+        with self.lock:
+            conns = list(self.conns)
+        for c in conns:
+            try:
+                c.loop.call_soon_threadsafe(c.close)
+            except RuntimeError:
+                pass
+
+    # ---------------------------------------------------------------- broadcasting
+    def _broadcast(self, event: Mapping[str, Any]) -> None:
+        text = frames.dumps(event)
+        with self.lock:
+            conns = list(self.conns)
+        for c in conns:
+            c.post_threadsafe(text, event["type"])
+
+    def _reply(self, cmd: Command, event: Mapping[str, Any]) -> None:
+        if cmd.conn is not None:
+            cmd.conn.post_threadsafe(frames.dumps(event), event["type"])
+
+    def _ack(self, cmd: Command) -> None:
+        if cmd.conn is not None:
+            self._reply(cmd, {"type": "ack", "id": cmd.fields.get("id"), "command": cmd.type})
+
+    def _error(self, cmd: Command | None, message: str, **extra: Any) -> None:
+        event = {"type": "error", "message": message, **extra}
+        if cmd is None or cmd.conn is None:
+            self._broadcast(event)
+        else:
+            event.update(command=cmd.type, id=cmd.fields.get("id"))
+            self._reply(cmd, event)
+
+    def _state_event(self) -> dict[str, Any]:
+        return {"type": "state", "running": self.running, "speed": self.speed,
+                "step": self.trainer.step_count, "epoch": self.trainer.epoch}
+
+    # ---------------------------------------------------------------- worker side
+    def _run(self) -> None:
+        try:
+            self._rebuilt(data=True)
+            self._publish_frame()
+        except Exception as exc:  # noqa: BLE001 - a broken run must not take the server down
+            self._crashed(exc)
+        while not self._stopping:
+            wait = self._idle_wait()
+            first: Any = None
+            try:
+                if wait is None:
+                    first = self.commands.get()
+                elif wait > 0:
+                    first = self.commands.get(timeout=wait)
+            except queue.Empty:
+                first = None
+            if self._stopping or first is _STOP:
+                break
+            with self.gate.slot():
+                if self._stopping:
+                    break
+                try:
+                    published = self._work(first)
+                except Exception as exc:  # noqa: BLE001
+                    self._crashed(exc)
+                    published = False
+            if published and self.conns:
+                # let the event loop send the frame before the next chunk takes the interpreter
+                self._sent.wait(self.settings.send_wait)
+        for cmd in self._pending_acks:
+            if cmd.future is not None and not cmd.future.done():
+                cmd.future.set_exception(RuntimeError("the session is closed"))
+        self._drain_futures()
+
+    def _drain_futures(self) -> None:
+        while True:
+            try:
+                cmd = self.commands.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(cmd, Command) and cmd.future is not None and not cmd.future.done():
+                cmd.future.set_exception(RuntimeError("the session is closed"))
+
+    def _crashed(self, exc: BaseException) -> None:
+        log.exception("session %s: training failed", self.id, exc_info=exc)
+        self.running = False
+        self._pending_steps = 0
+        self.error = f"{type(exc).__name__}: {exc}"
+        self._publish_state()
+        self._broadcast({"type": "error", "message": f"training stopped: {self.error}"})
+        self._broadcast(self._state_event())
+
+    def _idle_wait(self) -> float | None:
+        """Seconds the worker may sleep before it has something to do (None: until a command)."""
+        now = time.perf_counter()
+        waits: list[float] = []
+        if self._pending_steps > 0:
+            return 0.0
+        if self.running:
+            if self.speed is None:
+                return 0.0
+            waits.append(self._cap_t0 + self._cap_done / self.speed - now)
+        if self._dirty:
+            waits.append(self._last_frame + 1.0 / self.settings.fps - now)
+        if not waits:
+            return None
+        return max(0.0, min(waits))
+
+    def _work(self, first: Any) -> bool:
+        """Apply the commands, train a chunk, publish a frame if one is due; True if it did."""
+        cmds = [] if first is None else [first]
+        while True:
+            try:
+                cmds.append(self.commands.get_nowait())
+            except queue.Empty:
+                break
+        for cmd in cmds:
+            if cmd is _STOP:
+                self._stopping = True
+                return False
+            self._apply(cmd)
+        if self._pending_steps > 0 or (self.running and not self.trainer.diverged):
+            self._train_chunk()
+        if self._dirty and time.perf_counter() - self._last_frame >= 1.0 / self.settings.fps:
+            self._publish_frame()
+            return True
+        return False
+
+    def _train_chunk(self) -> None:
+        tr = self.trainer
+        start = time.perf_counter()
+        end = start + self.gate.chunk_seconds()
+        now = start
+        while now < end:
+            left = end - now
+            k = max(1, min(1000, int(left / self._per_step / 2)))
+            if self._pending_steps > 0:
+                n = min(k, self._pending_steps)
+            elif not self.running:
+                break
+            elif self.speed is not None:
+                allowed = math.floor((now - self._cap_t0) * self.speed) + 1 - self._cap_done
+                if allowed > max(1.0, self.speed * 0.1):  # fell behind: forget the backlog
+                    self._cap_t0 = now - self._cap_done / self.speed
+                    allowed = 1
+                n = min(k, int(allowed))
+                if n <= 0:
+                    break
+            else:
+                n = k
+            t = time.perf_counter()
+            done = tr.step(n)
+            now = time.perf_counter()
+            if done:
+                self._per_step = 0.7 * self._per_step + 0.3 * (now - t) / done
+                self._dirty = True
+            if self._pending_steps > 0:
+                self._pending_steps -= n
+                if self._pending_steps <= 0 or tr.diverged:
+                    self._pending_steps = 0
+                    self._finish_pending()
+            elif self.running and self.speed is not None:
+                self._cap_done += done
+            if tr.diverged:
+                self._on_diverged()
+                break
+        with self.lock:
+            self.step, self.epoch = tr.step_count, tr.epoch
+
+    def _finish_pending(self) -> None:
+        acks, self._pending_acks = self._pending_acks, []
+        for cmd in acks:
+            self._ack(cmd)
+        self._broadcast(self._state_event())
+
+    def _on_diverged(self) -> None:
+        d = self.trainer.diverged or {}
+        self.running = False
+        self._pending_steps = 0
+        self._publish_state()
+        self._broadcast({"type": "diverged", "step": d.get("step"),
+                         "quantity": d.get("quantity"), "message": d.get("message")})
+        self._broadcast(self._state_event())
+        self._dirty = True
+
+    # -------------------------------------------------------------- publishing
+    def _publish_state(self) -> None:
+        tr = self.trainer
+        with self.lock:
+            self.config = dict(tr.config)
+            self.info = trainer_info(tr)
+            self.step, self.epoch = tr.step_count, tr.epoch
+            self.diverged = frames.clean(tr.diverged) if tr.diverged else None
+
+    def _rebuilt(self, data: bool) -> None:
+        """After a new network or new data: the history restarts; new data gets a data frame."""
+        tr = self.trainer
+        self._publish_state()
+        if data:
+            payload = frames.encode({"kind": "data", "data_version": self.data_version + 1},
+                                    tr.data_arrays())
+            with self.lock:
+                self.data_version += 1
+                self.data_payload = payload
+        self._restart_history()
+
+    def _restart_history(self) -> None:
+        with self.lock:
+            self.rows = []
+            self.gen += 1
+        self._dropped = self.trainer.history_dropped
+        self._dirty = True
+
+    def _sync_history(self) -> None:
+        """Mirror the trainer's history (which may thin itself) into ``rows``."""
+        h = self.trainer.history
+        n = len(h["step"])
+        with self.lock:
+            if self.trainer.history_dropped != self._dropped or n < len(self.rows):
+                self.rows = [_row(r) for r in zip(*(h[k] for k in HISTORY_KEYS), strict=True)]
+                self.gen += 1
+                self._dropped = self.trainer.history_dropped
+            else:
+                for i in range(len(self.rows), n):
+                    self.rows.append(_row([h[k][i] for k in HISTORY_KEYS]))
+
+    def _publish_frame(self) -> None:
+        """Evaluate, snapshot and encode once; the frame replaces the latest one."""
+        tr = self.trainer
+        self._dirty = False
+        self._last_frame = time.perf_counter()
+        if tr.phase is not None:
+            return  # mid-step (phase by phase): evaluating would overwrite the step's caches
+        m = tr.evaluate()
+        self._sync_history()
+        snap = tr.snapshot(self.settings.grid_output, self.settings.grid_neurons)
+        arrays, ranges = frames.quantize_snapshot(snap["arrays"], tr.output)
+        with self.lock:
+            gen = self.gen
+            start = self._frame_hist_end if self._frame_gen == gen else 0
+            start = min(start, len(self.rows))
+            points = self.rows[start:]
+            self._frame_hist_end, self._frame_gen = len(self.rows), gen
+            data_version = self.data_version
+        self._seq += 1
+        header = {
+            "kind": "frame", "seq": self._seq, "step": tr.step_count, "epoch": tr.epoch,
+            "metrics": {k: m[k] for k in ("train_loss", "test_loss", "train_acc", "test_acc")},
+            "history_from": start, "history_gen": gen, "points": points,
+            "running": self.running, "diverged": tr.diverged is not None,
+        }
+        payload = frames.encode(header, arrays, ranges)
+        frame = Frame(self._seq, gen, start, len(points), data_version, payload)
+        with self.lock:
+            self.latest = frame
+            self.step, self.epoch = tr.step_count, tr.epoch
+            conns = list(self.conns)
+            self._unsent = len(conns)
+            self._sent.clear()
+        for c in conns:
+            c.notify_threadsafe()
+
+    # ---------------------------------------------------------------- commands
+    def _apply(self, cmd: Command) -> None:
+        try:
+            if cmd.type == "call":
+                assert cmd.fn is not None and cmd.future is not None
+                try:
+                    cmd.future.set_result(cmd.fn(self))
+                except Exception as exc:  # noqa: BLE001 - handed to the caller
+                    cmd.future.set_exception(exc)
+                return
+            handler = getattr(self, f"_cmd_{cmd.type}")
+            handler(cmd)
+        except cfgmod.ConfigError as exc:
+            first = exc.errors[0].to_dict()
+            self._error(cmd, str(exc), field=first["field"], value=first["value"],
+                        errors=[e.to_dict() for e in exc.errors])
+        except LimitError as exc:
+            self._error(cmd, exc.message, field=exc.field, value=exc.value)
+        except DataError as exc:
+            self._error(cmd, exc.message, field=exc.field)
+        except CommandError as exc:
+            extra = {} if exc.field is None else {"field": exc.field, "value": exc.value}
+            self._error(cmd, exc.message, **extra)
+        except Exception as exc:  # noqa: BLE001 - one bad command must not stop the session
+            log.exception("session %s: command %s failed", self.id, cmd.type)
+            self._error(cmd, f"{cmd.type} failed: {type(exc).__name__}: {exc}")
+
+    def _refuse_if_diverged(self) -> None:
+        if self.trainer.diverged:
+            raise CommandError("the run diverged and stopped; reset it (or change the learning "
+                               "rate, which takes effect after a reset)")
+
+    def _cmd_play(self, cmd: Command) -> None:
+        self._refuse_if_diverged()
+        if self.error:
+            raise CommandError(f"training stopped after an error ({self.error}); reset the run")
+        if not self.running:
+            self.running = True
+            self._cap_t0, self._cap_done = time.perf_counter(), 0
+        self._ack(cmd)
+        self._broadcast(self._state_event())
+
+    def _cmd_pause(self, cmd: Command) -> None:
+        self.running = False
+        self._ack(cmd)
+        self._broadcast(self._state_event())
+        self._dirty = True
+
+    def _cmd_speed(self, cmd: Command) -> None:
+        self.speed = cmd.fields.get("steps_per_second")
+        self._cap_t0, self._cap_done = time.perf_counter(), 0
+        self._ack(cmd)
+        self._broadcast(self._state_event())
+
+    def _cmd_step(self, cmd: Command) -> None:
+        self._refuse_if_diverged()
+        self.running = False
+        self._pending_steps += int(cmd.fields.get("n", 1))
+        self._pending_steps = min(self._pending_steps, MAX_STEPS_PER_COMMAND)
+        self._pending_acks.append(cmd)
+
+    def _cmd_epoch(self, cmd: Command) -> None:
+        self._refuse_if_diverged()
+        self.running = False
+        self.trainer.train_epoch()
+        self._dirty = True
+        if self.trainer.diverged:
+            self._on_diverged()
+        self._ack(cmd)
+        self._broadcast(self._state_event())
+
+    def _cmd_phase(self, cmd: Command) -> None:
+        self._refuse_if_diverged()
+        self.running = False
+        result = self.trainer.step_phase()
+        self._ack(cmd)
+        self._broadcast({"type": "phase", **result})
+        self._dirty = True
+        if self.trainer.diverged:
+            self._on_diverged()
+
+    def _cmd_reset(self, cmd: Command) -> None:
+        self.trainer.reset()
+        self.error = None
+        self._restart_history()
+        self._publish_state()
+        self._ack(cmd)
+        self._broadcast(self._state_event())
+
+    def _cmd_new_seed(self, cmd: Command) -> None:
+        self._change(cmd, lambda tr: tr.new_seed(), ["seed"])
+
+    def _cmd_regenerate(self, cmd: Command) -> None:
+        self._change(cmd, lambda tr: tr.regenerate(), ["data_seed"])
+
+    def _cmd_set(self, cmd: Command) -> None:
+        changes = cmd.fields["config"]
+        tr = self.trainer
+        new = cfgmod.validate(changes, base=tr.config)
+        check_params(new, self.settings.max_params, tr.csv)
+        self._change(cmd, lambda t: t.set(changes), None)
+
+    def _change(self, cmd: Command, fn: Callable[[Trainer], Any], changed: list[str] | None
+                ) -> None:
+        tr = self.trainer
+        result = fn(tr)
+        if result is None:  # new_seed / regenerate
+            rebuilt = "data" if changed == ["data_seed"] else "network"
+            result = {"rebuilt": rebuilt, "changed": changed}
+        rebuilt = result.get("rebuilt")
+        self.error = None if rebuilt else self.error
+        if rebuilt:
+            self._rebuilt(data=rebuilt == "data")
+        else:
+            self._publish_state()
+            self._dirty = True
+        self._ack(cmd)
+        self._broadcast({"type": "config", "config": self.config, "changed": result["changed"],
+                         "rebuilt": rebuilt, "info": self.info})
+        if rebuilt:
+            what = "new data and a new network" if rebuilt == "data" else "a new network"
+            self._broadcast({"type": "notice", "message": (
+                f"changing {', '.join(result['changed'])} rebuilt the run: {what}, "
+                "starting again from step 0")})
+            self._broadcast(self._state_event())
+
+    def _layer(self, cmd: Command) -> int:
+        i = cmd.fields["layer"]
+        n = len(self.trainer.net.layers)
+        if not 0 <= i < n:
+            raise CommandError(f"layer: {i} does not exist; this network has layers 0..{n - 1}",
+                               "layer", i)
+        return int(i)
+
+    def _cmd_set_weight(self, cmd: Command) -> None:
+        if self.running:
+            raise CommandError("pause the run before editing a weight")
+        i = self._layer(cmd)
+        layer = self.trainer.net.layers[i]
+        f = cmd.fields
+        row = f["row"]
+        if not 0 <= row < layer.n_out:
+            raise CommandError(f"row: {row} does not exist; layer {i} has rows "
+                               f"0..{layer.n_out - 1}", "row", row)
+        if f.get("bias"):
+            layer.b[row] = f["value"]
+        else:
+            col = f.get("col")
+            if not isinstance(col, int) or not 0 <= col < layer.n_in:
+                raise CommandError(f"col: {col!r} does not exist; layer {i} has columns "
+                                   f"0..{layer.n_in - 1}", "col", col)
+            layer.W[row, col] = f["value"]
+        self._dirty = True
+        self._ack(cmd)
+
+    def _cmd_freeze(self, cmd: Command) -> None:
+        i = self._layer(cmd)
+        net = self.trainer.net
+        if cmd.fields["frozen"]:
+            net.freeze(i)
+        else:
+            net.unfreeze(i)
+        self._publish_state()
+        self._dirty = True
+        self._ack(cmd)
+        self._broadcast({"type": "config", "config": self.config, "changed": ["frozen"],
+                         "rebuilt": None, "info": self.info})
+
+    # ------------------------------------------------------------ HTTP helpers
+    def load_csv(self, csv: CsvData) -> dict[str, Any]:
+        """(worker thread) Train on an uploaded CSV file from now on: a new run."""
+        cfg = dict(self.trainer.config)
+        cfg.update(data="csv", output="auto", loss="auto", train_per_class=None)
+        check_params(cfgmod.validate(cfg), self.settings.max_params, csv)
+        self.trainer = Trainer(cfg, csv=csv)
+        self.running = False
+        self.error = None
+        self._rebuilt(data=True)
+        self._broadcast({"type": "config", "config": self.config, "changed": ["data"],
+                         "rebuilt": "data", "info": self.info})
+        self._broadcast({"type": "notice", "message": (
+            f"now training on the uploaded CSV file: {len(csv.y)} rows, "
+            f"{csv.X.shape[1]} input columns")})
+        self._broadcast(self._state_event())
+        return {"config": self.config, "rows": int(len(csv.y)),
+                "features": list(csv.feature_names), "classes": list(csv.class_names),
+                "task": csv.task}
+
+
+# ------------------------------------------------------------------------ manager
+@dataclass
+class SessionManager:
+    settings: Settings
+    sessions: dict[str, Session] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.gate = Gate(self.settings.training_slots)
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.sessions)
+
+    def get(self, session_id: str) -> Session | None:
+        return self.sessions.get(session_id)
+
+    def create(self, config: Mapping[str, Any]) -> Session:
+        """Validate, check the limits, build the run and start its worker (call off the event
+        loop: building a run costs a few milliseconds). Raises ConfigError or LimitError."""
+        cfg = cfgmod.validate(config)
+        check_params(cfg, self.settings.max_params)
+        if len(self.sessions) >= self.settings.max_sessions:
+            raise LimitError("sessions", len(self.sessions),
+                             f"the server already runs {len(self.sessions)} sessions, its "
+                             f"limit; try again when one ends", status=503)
+        trainer = Trainer(cfg)
+        with self._lock:
+            if len(self.sessions) >= self.settings.max_sessions:
+                raise LimitError("sessions", len(self.sessions),
+                                 f"the server already runs {len(self.sessions)} sessions, its "
+                                 "limit; try again when one ends", status=503)
+            sid = secrets.token_urlsafe(8)
+            while sid in self.sessions:
+                sid = secrets.token_urlsafe(8)
+            session = Session(sid, trainer, self.settings, self.gate)
+            self.sessions[sid] = session
+        session.start()
+        return session
+
+    def remove(self, session_id: str) -> bool:
+        with self._lock:
+            session = self.sessions.pop(session_id, None)
+        if session is None:
+            return False
+        session.close()
+        return True
+
+    def reap(self, now: float | None = None) -> list[str]:
+        """Close sessions nobody has been connected to for ``session_ttl_seconds``."""
+        now = time.monotonic() if now is None else now
+        ttl = self.settings.session_ttl_seconds
+        idle = [s.id for s in list(self.sessions.values())
+                if not s.conns and now - s.last_seen >= ttl]
+        for sid in idle:
+            self.remove(sid)
+        return idle
+
+    def close_all(self, timeout: float = 5.0) -> None:
+        """Stop every worker and wait for them (each finishes its current chunk)."""
+        with self._lock:
+            sessions = list(self.sessions.values())
+            self.sessions.clear()
+        for s in sessions:
+            s.close()
+        deadline = time.monotonic() + timeout
+        for s in sessions:
+            if s.thread.is_alive():
+                s.thread.join(max(0.0, deadline - time.monotonic()))

@@ -1,0 +1,230 @@
+"""Streaming benchmark: a real server (`python -m app` in a subprocess) and real websocket
+clients on this machine.
+
+Measures frames per second and bytes per frame per client (default spiral run, digits run),
+training steps (and epochs) per second with 0, 1 and 40 viewers, and how many sessions the
+server holds at ≥ 10 frames per second each. Prints a table and writes the figures into
+docs/performance.md under "## Streaming" (other sections are left as they are).
+
+    .venv/bin/python benchmarks/stream.py [--seconds 5] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import websockets
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app.client import Client  # noqa: E402
+
+PERF = ROOT / "docs" / "performance.md"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "BACKPROP_MAX_SESSIONS": "100"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "app", "--port", str(self.port)],
+                                     cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+        for _ in range(300):
+            try:
+                if httpx.get(self.url + "/api/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("the server did not start")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(30)
+
+
+class Counter:
+    """A viewer that counts frames and bytes without decoding them (like a page that skips
+    drawing); it only reads the header length."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.bytes = 0
+        self.counting = False
+
+    async def run(self, url: str, stop: asyncio.Event) -> None:
+        async with websockets.connect(url, max_size=2**24) as ws:
+            while not stop.is_set():
+                try:
+                    msg = await asyncio.wait_for(ws.recv(), 0.5)
+                except TimeoutError:
+                    continue
+                if isinstance(msg, bytes) and self.counting and b'"kind":"frame"' in msg[:64]:
+                    self.frames += 1
+                    self.bytes += len(msg)
+
+
+async def control(c: Client, sid: str, token: str, *commands: dict) -> None:
+    async with c.connect(sid, token) as r:
+        await r.recv()
+        for cmd in commands:
+            await r.send(**cmd)
+        await asyncio.sleep(0.2)
+
+
+async def measure(c: Client, sessions: list[dict], viewers: int, seconds: float
+                  ) -> dict[str, float]:
+    """Play every session with ``viewers`` counting clients each, for ``seconds``."""
+    stop = asyncio.Event()
+    counters: list[list[Counter]] = []
+    tasks = []
+    for s in sessions:
+        cs = [Counter() for _ in range(viewers)]
+        counters.append(cs)
+        tasks += [asyncio.create_task(k.run(c.ws_url(s["id"]), stop)) for k in cs]
+    await asyncio.sleep(0.5)
+    for s in sessions:
+        await control(c, s["id"], s["token"], {"type": "play"})
+    await asyncio.sleep(1.0)  # warm up
+    before = [await c.session(s["id"]) for s in sessions]
+    for cs in counters:
+        for k in cs:
+            k.counting = True
+    t0 = time.perf_counter()
+    await asyncio.sleep(seconds)
+    dt = time.perf_counter() - t0
+    for cs in counters:
+        for k in cs:
+            k.counting = False
+    after = [await c.session(s["id"]) for s in sessions]
+    stop.set()
+    await asyncio.gather(*tasks)
+    for s in sessions:
+        await control(c, s["id"], s["token"], {"type": "pause"})
+    steps = [(a["step"] - b["step"]) / dt for a, b in zip(after, before, strict=True)]
+    epochs = [(a["epoch"] - b["epoch"]) / dt for a, b in zip(after, before, strict=True)]
+    fps = [k.frames / dt for cs in counters for k in cs]
+    size = [k.bytes / k.frames for cs in counters for k in cs if k.frames]
+    return {"steps": statistics.mean(steps), "epochs": statistics.mean(epochs),
+            "fps_min": min(fps) if fps else float("nan"),
+            "fps_median": statistics.median(fps) if fps else float("nan"),
+            "bytes": statistics.mean(size) if size else float("nan")}
+
+
+async def new_sessions(c: Client, n: int, preset: str) -> list[dict]:
+    return [await c.create_session(preset=preset) for _ in range(n)]
+
+
+async def drop(c: Client, sessions: list[dict]) -> None:
+    for s in sessions:
+        await c.delete_session(s["id"], s["token"])
+
+
+async def bench(url: str, seconds: float) -> dict:
+    out: dict = {}
+    async with Client(url) as c:
+        for preset in ("spiral", "digits"):
+            ss = await new_sessions(c, 1, preset)
+            out[preset] = await measure(c, ss, 1, seconds)
+            await drop(c, ss)
+            print(f"{preset}: {out[preset]}", flush=True)
+        for v in (0, 1, 40):
+            ss = await new_sessions(c, 1, "spiral")
+            out[f"viewers{v}"] = await measure(c, ss, v, seconds)
+            await drop(c, ss)
+            print(f"{v} viewers: {out[f'viewers{v}']}", flush=True)
+        for n in (10, 20, 30, 40):
+            ss = await new_sessions(c, n, "spiral")
+            out[f"sessions{n}"] = await measure(c, ss, 1, seconds)
+            await drop(c, ss)
+            print(f"{n} sessions: {out[f'sessions{n}']}", flush=True)
+    return out
+
+
+def table(r: dict, seconds: float) -> str:
+    lines = [
+        f"Measured by `benchmarks/stream.py` ({seconds:g} s per row) on {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d')}. Server and clients share the machine; clients count "
+        "frames without decoding them. Default settings (30 frames/s, grids 40 and 16).",
+        "",
+        "| run | sessions | viewers each | frames/s per client (min / median) | bytes per frame "
+        "| steps/s per session | epochs/s per session |",
+        "|---|---|---|---|---|---|---|",
+    ]
+
+    def row(name: str, key: str, sessions: int, viewers: int) -> None:
+        m = r[key]
+        fps = "–" if viewers == 0 else f"{m['fps_min']:.1f} / {m['fps_median']:.1f}"
+        size = "–" if viewers == 0 else f"{m['bytes']:,.0f}"
+        lines.append(f"| {name} | {sessions} | {viewers} | {fps} | {size} | "
+                     f"{m['steps']:,.0f} | {m['epochs']:,.0f} |")
+
+    row("spiral (default)", "spiral", 1, 1)
+    row("digits 64-64-32-10", "digits", 1, 1)
+    for v in (0, 1, 40):
+        row("spiral", f"viewers{v}", 1, v)
+    for n in (10, 20, 30, 40):
+        row("spiral", f"sessions{n}", n, 1)
+    held = [n for n in (10, 20, 30, 40) if r[f"sessions{n}"]["fps_min"] >= 10]
+    lines += ["", "Sessions held with every client at ≥ 10 frames/s: "
+              + (f"**{max(held)}**" if held else "**fewer than 10**") + " (of 10, 20, 30, 40 "
+              "tried)."]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(text: str) -> None:
+    section = "## Streaming\n\n" + text
+    if not PERF.exists():
+        PERF.write_text("# Performance\n\n" + section)
+        return
+    doc = PERF.read_text()
+    pattern = re.compile(r"^## Streaming\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(doc):
+        doc = pattern.sub(lambda _: section + "\n", doc, count=1)
+    else:
+        doc = doc.rstrip() + "\n\n" + section
+    PERF.write_text(doc.rstrip() + "\n")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=float, default=5.0)
+    p.add_argument("--no-write", action="store_true")
+    p.add_argument("--json", action="store_true", help="also print the raw figures as JSON")
+    args = p.parse_args()
+    server = Server()
+    try:
+        results = asyncio.run(bench(server.url, args.seconds))
+    finally:
+        server.stop()
+    text = table(results, args.seconds)
+    print(text)
+    if args.json:
+        print(json.dumps(results, indent=1))
+    if not args.no_write:
+        write_section(text)
+        print(f"written to {PERF.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

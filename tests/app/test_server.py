@@ -1,0 +1,227 @@
+"""A real server: `python -m app` in a subprocess, talked to with the websockets library."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from app.client import Client, Frame
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, **env: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app", "--port", str(self.port)], cwd=ROOT,
+            env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(self.url + "/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start:\n" + self.stop()[1])
+            time.sleep(0.1)
+
+    def stop(self, sig: int = signal.SIGINT) -> tuple[int, str]:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            out, _ = self.proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, _ = self.proc.communicate()
+        return self.proc.returncode, out
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    s = Server()
+    yield s
+    s.stop()
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 120))
+
+
+def test_start_prints_the_address_and_sigint_stops_cleanly():
+    s = Server()
+
+    async def play():
+        async with Client(s.url) as c:
+            info = await c.create_session()
+            async with c.connect(info["id"], info["token"]) as r:
+                await r.send("play")
+                await r.next_frame()
+                frame = await r.next_frame()
+                assert frame.step > 0
+
+    run(play())
+    code, out = s.stop(signal.SIGINT)
+    assert f"Backprop Lab is running at http://127.0.0.1:{s.port}" in out
+    assert code == 0, out
+    assert "Traceback" not in out
+
+
+def test_train_live_change_pause_resume_reconnect(server):
+    async def scenario():
+        async with Client(server.url) as c:
+            info = await c.create_session(preset="spiral")
+            sid, token = info["id"], info["token"]
+            async with c.connect(sid, token) as r:
+                hello = await r.recv()
+                assert hello["type"] == "hello" and hello["role"] == "control"
+                assert (await r.next_frame(kind="data")).kind == "data"
+                first = await r.next_frame()
+                await r.send("play")
+                frame = first
+                while frame.step < 3000:
+                    frame = await r.next_frame()
+                    assert frame.step >= first.step
+                assert frame.metrics["train_loss"] < first.metrics["train_loss"] * 0.8
+                await r.send("pause")
+                await r.next_event("state")
+                final = (await c.session(sid))["step"]
+                paused = await r.next_frame()
+                while paused.step != final:  # a frame from before the pause may come first
+                    paused = await r.next_frame()
+                w = paused.arrays["W0"].copy()
+                await r.send("set", config={"lr": 0.003})
+                cfg = await r.next_event("config")
+                assert cfg["rebuilt"] is None and cfg["config"]["lr"] == 0.003
+                same = await r.next_frame()
+                assert same.step == paused.step
+                np.testing.assert_array_equal(same.arrays["W0"], w)
+                await r.send("play")
+                later = await r.next_frame()
+                while later.step <= paused.step:
+                    later = await r.next_frame()
+                await r.send("pause")
+                await r.next_event("state")
+                await r.send("play")  # resume
+                resumed = await r.next_frame()
+                while resumed.step <= later.step:
+                    resumed = await r.next_frame()
+                await r.send("pause")
+                await r.next_event("state")
+                kept = list(r.history)
+            async with c.connect(sid, token) as r2:
+                hello = await r2.recv()
+                rows = hello["history"]["rows"]
+                assert len(rows) >= len(kept) >= 3
+                assert rows[:len(kept)] == kept
+                steps = [row[0] for row in rows]
+                assert steps == sorted(steps) and steps[0] == 0
+            table = await c.history(sid)
+            assert table["rows"][:len(rows)] == rows
+
+    run(scenario())
+
+
+async def _watch(c: Client, sid: str, token: str | None, n: int,
+                 seen: dict[int, str] | None = None) -> list[Frame]:
+    got = []
+    async with c.connect(sid, token) as r:
+        if token:
+            await r.send("play")
+        while len(got) < n:
+            f = await r.next_frame(timeout=60)
+            got.append(f)
+            if seen is not None:
+                seen[f.header["seq"]] = hashlib.sha1(
+                    repr((f.header, {k: v.tobytes() for k, v in f.arrays.items()})).encode()
+                ).hexdigest()
+    return got
+
+
+def test_ten_sessions_with_three_viewers_each(server):
+    async def scenario():
+        async with Client(server.url) as c:
+            sessions = [await c.create_session(preset="xor") for _ in range(10)]
+            tasks = []
+            for s in sessions:
+                tasks.append(asyncio.create_task(_watch(c, s["id"], s["token"], 6)))
+                for _ in range(3):
+                    tasks.append(asyncio.create_task(_watch(c, s["id"], None, 6)))
+            results = await asyncio.gather(*tasks)
+            for frames in results:
+                assert len(frames) == 6
+            # close one session: the others keep streaming
+            await c.delete_session(sessions[0]["id"], sessions[0]["token"])
+            rest = await asyncio.gather(*[_watch(c, s["id"], None, 3) for s in sessions[1:]])
+            for frames in rest:
+                steps = [f.step for f in frames]
+                assert steps == sorted(steps) and len(frames) == 3
+            assert (await c.health())["sessions"] >= 9
+            for s in sessions[1:]:
+                await c.delete_session(s["id"], s["token"])
+
+    run(scenario())
+
+
+def test_viewer_sees_the_same_frames_as_the_controller(server):
+    async def scenario():
+        async with Client(server.url) as c:
+            s = await c.create_session(preset="spiral")
+            control: dict[int, str] = {}
+            viewer: dict[int, str] = {}
+            async with c.connect(s["id"], s["token"]) as r:
+                await r.recv()
+                await r.send("speed", steps_per_second=300)
+                await r.send("play")
+                await asyncio.gather(_watch(c, s["id"], s["token"], 20, control),
+                                     _watch(c, s["id"], None, 20, viewer))
+            common = set(control) & set(viewer)
+            assert common
+            assert all(control[k] == viewer[k] for k in common)
+            await c.delete_session(s["id"], s["token"])
+
+    run(scenario())
+
+
+def test_idle_sessions_are_reaped():
+    s = Server(BACKPROP_SESSION_TTL_SECONDS="0.3")
+    try:
+        async def scenario():
+            async with Client(s.url) as c:
+                info = await c.create_session()
+                async with c.connect(info["id"]) as r:
+                    await r.recv()
+                for _ in range(200):
+                    if (await c.health())["sessions"] == 0:
+                        break
+                    await asyncio.sleep(0.1)
+                assert (await c.health())["sessions"] == 0
+                r = await c.http.get(f"/api/sessions/{info['id']}")
+                assert r.status_code == 404
+
+        run(scenario())
+    finally:
+        code, out = s.stop()
+    assert code == 0 and "Traceback" not in out
