@@ -156,11 +156,22 @@ class Client:
     async def presets(self) -> list[dict[str, Any]]:
         return await self._json(await self.http.get("/api/presets"))
 
-    async def create_session(self, preset: str | None = None, **config: Any) -> dict[str, Any]:
-        """{"id", "token", "config", "viewer_url", "control_url", "ws_url"}."""
+    async def models(self) -> list[dict[str, Any]]:
+        return await self._json(await self.http.get("/api/models"))
+
+    async def lessons(self, lang: str = "en") -> list[dict[str, Any]]:
+        return await self._json(await self.http.get("/api/lessons", params={"lang": lang}))
+
+    async def create_session(self, preset: str | None = None,
+                             race: dict[str, Any] | None = None, **config: Any
+                             ) -> dict[str, Any]:
+        """{"id", "token", "config", "viewer_url", "control_url", "ws_url"}; a race session
+        with ``race`` = {"runners": [...], "target": {"metric", "value"}}."""
         body: dict[str, Any] = {"config": config}
         if preset is not None:
             body["preset"] = preset
+        if race is not None:
+            body["race"] = race
         return await self._json(await self.http.post("/api/sessions", json=body))
 
     async def session(self, session_id: str) -> dict[str, Any]:

@@ -26,9 +26,13 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from engine import config as cfgmod
+from engine import lessons
 from engine.data import DATASETS, CsvData, DataError
-from engine.trainer import HISTORY_KEYS, Trainer
+from engine.race import RUNNER_FIELDS, Race
+from engine.trainer import DATA_FIELDS, HISTORY_KEYS, Trainer
 
 from . import frames
 from .gate import Gate
@@ -37,6 +41,10 @@ from .settings import Settings
 log = logging.getLogger("app.sessions")
 
 HISTORY_COLUMNS = list(HISTORY_KEYS)
+RACE_HISTORY_COLUMNS = ["runner", *HISTORY_KEYS]
+RACE_COMMANDS = frozenset({"play", "pause", "step", "epoch", "reset", "race_target", "set",
+                           "speed", "predict", "lesson", "call"})
+"""Commands a race session takes (the others need a single run)."""
 MAX_STEPS_PER_COMMAND = 10_000
 MAX_SPEED = 1_000_000.0
 _STOP = object()
@@ -85,6 +93,33 @@ def check_params(cfg: Mapping[str, Any], max_params: int, csv: CsvData | None = 
         raise LimitError("layers", cfg["layers"],
                          f"layers: {cfg['layers']} makes a network of {n:,} parameters; this "
                          f"server allows at most {max_params:,} per network")
+
+
+def build_run(cfg: Mapping[str, Any], race: Mapping[str, Any] | None, max_params: int,
+              csv: CsvData | None = None, model_file: bytes | None = None
+              ) -> tuple[Trainer, Race | None]:
+    """A run from a validated configuration: one Trainer, or a Race (its first runner is the
+    Trainer) when ``race`` = {"runners": [...], "target": {...}} is given. Raises ConfigError
+    (naming ``runners[i].FIELD``, ``target.FIELD`` or ``race.FIELD``) or LimitError."""
+    check_params(cfg, max_params, csv)
+    if race is None:
+        return Trainer(cfg, csv=csv, model_file=model_file), None
+    if not isinstance(race, Mapping):
+        raise cfgmod.ConfigError([cfgmod.FieldError(
+            "race", race, "a race is an object {\"runners\": [...], \"target\": {...}}")])
+    unknown = sorted(set(race) - {"runners", "target"})
+    if unknown:
+        raise cfgmod.ConfigError([cfgmod.FieldError(
+            f"race.{unknown[0]}", race[unknown[0]], "a race has only runners and target")])
+    r = Race(cfg, race.get("runners"), target=race.get("target", {"metric": "train_loss",
+                                                                   "value": 0.1}),
+             csv=csv, model_file=model_file)
+    for i, tr in enumerate(r.trainers):
+        if tr.net.n_params > max_params:
+            raise LimitError(f"runners[{i}].model", r.specs[i].get("model"),
+                             f"runner {i} has a network of {tr.net.n_params:,} parameters; "
+                             f"this server allows at most {max_params:,} per network")
+    return r.trainers[0], r
 
 
 def trainer_info(tr: Trainer) -> dict[str, Any]:
@@ -186,12 +221,14 @@ class Connection:
 
 # ---------------------------------------------------------------------- sessions
 class Session:
-    def __init__(self, session_id: str, trainer: Trainer, settings: Settings, gate: Gate) -> None:
+    def __init__(self, session_id: str, trainer: Trainer, settings: Settings, gate: Gate,
+                 race: Race | None = None) -> None:
         self.id = session_id
         self.token = secrets.token_urlsafe(24)
         self.settings = settings
         self.gate = gate
-        self.trainer = trainer  # touched by the worker thread only
+        self.trainer = trainer  # touched by the worker thread only (runner 0 of a race)
+        self.race = race  # a race session's runners; None for a single run
         self.commands: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.lock = threading.Lock()
         self.conns: set[Connection] = set()
@@ -199,8 +236,13 @@ class Session:
         self.last_seen = self.created
         self.closed = False
         # published by the worker, read under ``lock``
-        self.config: dict[str, Any] = dict(trainer.config)
+        self.config: dict[str, Any] = dict(race.config if race else trainer.config)
         self.info: dict[str, Any] = trainer_info(trainer)
+        self.race_info: dict[str, Any] | None = None
+        self.columns = RACE_HISTORY_COLUMNS if race else HISTORY_COLUMNS
+        self.lesson: dict[str, Any] | None = None  # {"name", "variant"} of the loaded lesson
+        self.presenter: dict[str, Any] | None = None  # the teacher's view state
+        self.phase_event: dict[str, Any] | None = None  # while a step is taken phase by phase
         self.running = False
         self.speed: float | None = None
         self.step = 0
@@ -225,6 +267,9 @@ class Session:
         self._cap_done = 0
         self._per_step = 1e-4
         self._stopping = False
+        self._race_counts: list[int] = []  # history points of each runner in ``rows``
+        self._race_dropped: list[int] = []
+        self._diverged_runners: set[int] = set()
         self._sent = threading.Event()  # every client has sent the newest frame
         self._unsent = 0
         self.thread = threading.Thread(target=self._run, name=f"session-{session_id}",
@@ -274,20 +319,41 @@ class Session:
             return {"type": "hello", "role": role, "session": self.id,
                     "config": dict(self.config), "running": self.running, "speed": self.speed,
                     "step": self.step, "epoch": self.epoch, "info": dict(self.info),
-                    "history": {"columns": HISTORY_COLUMNS, "rows": list(self.rows)},
+                    "history": {"columns": list(self.columns), "rows": list(self.rows)},
                     "history_gen": self.gen, "diverged": self.diverged,
-                    "fps": self.settings.fps}
+                    "fps": self.settings.fps, "race": self.race_info, "lesson": self.lesson,
+                    "presenter": self.presenter, "phase": self.phase_event}
 
     def history_table(self) -> dict[str, Any]:
         with self.lock:
-            return {"columns": HISTORY_COLUMNS, "rows": list(self.rows)}
+            return {"columns": list(self.columns), "rows": list(self.rows)}
 
     def summary(self) -> dict[str, Any]:
         with self.lock:
             return {"id": self.id, "config": dict(self.config), "running": self.running,
                     "speed": self.speed, "step": self.step, "epoch": self.epoch,
                     "viewers": len(self.conns), "diverged": self.diverged,
-                    "info": dict(self.info)}
+                    "info": dict(self.info), "race": self.race_info, "lesson": self.lesson}
+
+    def export_config(self) -> dict[str, Any]:
+        """The run configuration to download: the flat configuration of a single run (what
+        ``python -m engine train`` reads), or for a race the body that creates it again
+        ({"config", "race": {"runners", "target"}})."""
+        with self.lock:
+            config, race = dict(self.config), self.race_info
+        if race is None:
+            return config
+        runners = [{**r["fields"], "label": r["label"]} for r in race["runners"]]
+        return {"config": config, "race": {"runners": runners, "target": race["target"]}}
+
+    def set_presenter(self, state: dict[str, Any]) -> None:
+        """(event loop) Keep the teacher's view state and send it to every client."""
+        text = frames.dumps({"type": "presenter", "state": state})
+        with self.lock:
+            self.presenter = state
+            conns = list(self.conns)
+        for c in conns:
+            c.post(text, "presenter")
 
     def start(self) -> None:
         self.thread.start()
@@ -332,8 +398,69 @@ class Session:
             self._reply(cmd, event)
 
     def _state_event(self) -> dict[str, Any]:
+        lead = self._lead
         return {"type": "state", "running": self.running, "speed": self.speed,
-                "step": self.trainer.step_count, "epoch": self.trainer.epoch}
+                "step": lead.step_count, "epoch": lead.epoch}
+
+    def _config_event(self, changed: list[str], rebuilt: str | None) -> dict[str, Any]:
+        return {"type": "config", "config": self.config, "changed": changed,
+                "rebuilt": rebuilt, "info": self.info, "race": self.race_info}
+
+    # ------------------------------------------------------------ single run or race
+    @property
+    def _lead(self) -> Trainer:
+        """The trainer whose step and epoch are the session's (a race's first runner still
+        training)."""
+        return self.race.lead if self.race is not None else self.trainer
+
+    def _is_diverged(self) -> bool:
+        """Nothing left to train: the run diverged (in a race: every runner did)."""
+        if self.race is not None:
+            return self.race.diverged
+        return self.trainer.diverged is not None
+
+    def _diverged_report(self) -> dict[str, Any] | None:
+        if not self._is_diverged():
+            return None
+        if self.race is None:
+            return self.trainer.diverged
+        reports = [tr.diverged or {} for tr in self.race.trainers]
+        return {"step": max(d.get("step", 0) for d in reports),
+                "quantity": reports[0].get("quantity"),
+                "message": "every runner diverged: " + "; ".join(
+                    f"{label}: {d.get('message')}"
+                    for label, d in zip(self.race.labels, reports, strict=True))}
+
+    def _set_run(self, trainer: Trainer, race: Race | None) -> None:
+        self.trainer, self.race = trainer, race
+        self._diverged_runners = set()
+        with self.lock:
+            self.columns = RACE_HISTORY_COLUMNS if race else HISTORY_COLUMNS
+
+    def _steps(self, n: int) -> int:
+        if self.race is None:
+            return self.trainer.step(n)
+        done = max(self.race.step(n))
+        self._runner_divergence()
+        return done
+
+    def _runner_divergence(self) -> None:
+        """A notice for each runner of a race that diverged (the others go on)."""
+        assert self.race is not None
+        for i, tr in enumerate(self.race.trainers):
+            if tr.diverged is not None and i not in self._diverged_runners:
+                self._diverged_runners.add(i)
+                if not self.race.diverged:
+                    self._broadcast({"type": "notice", "message": (
+                        f"runner {i} ({self.race.labels[i]}) diverged and stopped; the others "
+                        f"go on: {tr.diverged.get('message')}")})
+
+    def _race_description(self) -> dict[str, Any] | None:
+        if self.race is None:
+            return None
+        return {"runners": [{"label": r.label, "fields": dict(r.fields),
+                             "info": trainer_info(r.trainer)} for r in self.race.runners],
+                "target": self.race.target}
 
     # ---------------------------------------------------------------- worker side
     def _run(self) -> None:
@@ -417,15 +544,17 @@ class Session:
                 self._stopping = True
                 return False
             self._apply(cmd)
-        if self._pending_steps > 0 or (self.running and not self.trainer.diverged):
+        if self._pending_steps > 0 or (self.running and not self._is_diverged()):
             self._train_chunk()
+        if self.phase_event is not None and self.trainer.phase is None:
+            with self.lock:
+                self.phase_event = None
         if self._dirty and time.perf_counter() - self._last_frame >= 1.0 / self.settings.fps:
             self._publish_frame()
             return True
         return False
 
     def _train_chunk(self) -> None:
-        tr = self.trainer
         start = time.perf_counter()
         end = start + self.gate.chunk_seconds()
         now = start
@@ -447,23 +576,24 @@ class Session:
             else:
                 n = k
             t = time.perf_counter()
-            done = tr.step(n)
+            done = self._steps(n)
             now = time.perf_counter()
             if done:
                 self._per_step = 0.7 * self._per_step + 0.3 * (now - t) / done
                 self._dirty = True
             if self._pending_steps > 0:
                 self._pending_steps -= n
-                if self._pending_steps <= 0 or tr.diverged:
+                if self._pending_steps <= 0 or self._is_diverged():
                     self._pending_steps = 0
                     self._finish_pending()
             elif self.running and self.speed is not None:
                 self._cap_done += done
-            if tr.diverged:
+            if self._is_diverged():
                 self._on_diverged()
                 break
+        lead = self._lead
         with self.lock:
-            self.step, self.epoch = tr.step_count, tr.epoch
+            self.step, self.epoch = lead.step_count, lead.epoch
 
     def _finish_pending(self) -> None:
         acks, self._pending_acks = self._pending_acks, []
@@ -472,7 +602,7 @@ class Session:
         self._broadcast(self._state_event())
 
     def _on_diverged(self) -> None:
-        d = self.trainer.diverged or {}
+        d = self._diverged_report() or {}
         self.running = False
         self._pending_steps = 0
         self._publish_state()
@@ -483,12 +613,15 @@ class Session:
 
     # -------------------------------------------------------------- publishing
     def _publish_state(self) -> None:
-        tr = self.trainer
+        tr, lead = self.trainer, self._lead
+        report = self._diverged_report()
+        race_info = frames.clean(self._race_description())
         with self.lock:
-            self.config = dict(tr.config)
+            self.config = dict(self.race.config if self.race is not None else tr.config)
             self.info = trainer_info(tr)
-            self.step, self.epoch = tr.step_count, tr.epoch
-            self.diverged = frames.clean(tr.diverged) if tr.diverged else None
+            self.race_info = race_info
+            self.step, self.epoch = lead.step_count, lead.epoch
+            self.diverged = frames.clean(report) if report else None
 
     def _rebuilt(self, data: bool) -> None:
         """After a new network or new data: the history restarts; new data gets a data frame."""
@@ -507,10 +640,42 @@ class Session:
             self.rows = []
             self.gen += 1
         self._dropped = self.trainer.history_dropped
+        if self.race is not None:
+            self._race_counts = [0] * len(self.race.runners)
+            self._race_dropped = [tr.history_dropped for tr in self.race.trainers]
         self._dirty = True
+
+    def _sync_race_history(self) -> None:
+        """Mirror every runner's history into ``rows``: [runner, step, ...] in order of step,
+        then runner."""
+        assert self.race is not None
+        trainers = self.race.trainers
+        dropped = [tr.history_dropped for tr in trainers]
+        lengths = [len(tr.history["step"]) for tr in trainers]
+        restart = dropped != self._race_dropped or any(
+            n < c for n, c in zip(lengths, self._race_counts, strict=True))
+        start = [0] * len(trainers) if restart else self._race_counts
+        new = []
+        for k, tr in enumerate(trainers):
+            h = tr.history
+            for i in range(start[k], lengths[k]):
+                new.append(_row([h["step"][i], k, *(h[key][i] for key in HISTORY_KEYS[1:])]))
+        new.sort(key=lambda r: (r[0], r[1]))
+        for r in new:  # step first for sorting; the wire has runner first
+            r[0], r[1] = r[1], int(r[0])
+        with self.lock:
+            if restart:
+                self.rows = new
+                self.gen += 1
+            else:
+                self.rows.extend(new)
+        self._race_counts, self._race_dropped = lengths, dropped
 
     def _sync_history(self) -> None:
         """Mirror the trainer's history (which may thin itself) into ``rows``."""
+        if self.race is not None:
+            self._sync_race_history()
+            return
         h = self.trainer.history
         n = len(h["step"])
         with self.lock:
@@ -527,12 +692,19 @@ class Session:
         tr = self.trainer
         self._dirty = False
         self._last_frame = time.perf_counter()
-        if tr.phase is not None:
-            return  # mid-step (phase by phase): evaluating would overwrite the step's caches
-        m = tr.evaluate()
+        # mid-step (phase by phase) is fine: evaluate and snapshot keep the step's caches
+        extra: dict[str, Any] = {}
+        if self.race is not None:
+            metrics = self.race.evaluate()
+            m = metrics[0]
+        else:
+            m = tr.evaluate()
         self._sync_history()
         snap = tr.snapshot(self.settings.grid_output, self.settings.grid_neurons)
         arrays, ranges = frames.quantize_snapshot(snap["arrays"], tr.output)
+        if self.race is not None:
+            extra = self._race_frame(snap, metrics, arrays, ranges)
+        lead = self._lead
         with self.lock:
             gen = self.gen
             start = self._frame_hist_end if self._frame_gen == gen else 0
@@ -542,21 +714,56 @@ class Session:
             data_version = self.data_version
         self._seq += 1
         header = {
-            "kind": "frame", "seq": self._seq, "step": tr.step_count, "epoch": tr.epoch,
+            "kind": "frame", "seq": self._seq, "step": lead.step_count, "epoch": lead.epoch,
             "metrics": {k: m[k] for k in ("train_loss", "test_loss", "train_acc", "test_acc")},
             "history_from": start, "history_gen": gen, "points": points,
-            "running": self.running, "diverged": tr.diverged is not None,
+            "running": self.running, "diverged": self._is_diverged(), **extra,
         }
         payload = frames.encode(header, arrays, ranges)
         frame = Frame(self._seq, gen, start, len(points), data_version, payload)
         with self.lock:
             self.latest = frame
-            self.step, self.epoch = tr.step_count, tr.epoch
+            self.step, self.epoch = lead.step_count, lead.epoch
             conns = list(self.conns)
             self._unsent = len(conns)
             self._sent.clear()
         for c in conns:
             c.notify_threadsafe()
+
+    def _race_frame(self, snap0: Mapping[str, Any], metrics: list[dict[str, Any]],
+                    arrays: dict[str, Any], ranges: dict[str, list[float]]) -> dict[str, Any]:
+        """Add each runner's arrays (r{k}.grid_output, r{k}.grad_norm, r{k}.test_pred,
+        r{k}.confusion) to ``arrays``; return the header fields ``runners``, ``winner`` and
+        ``target``."""
+        race = self.race
+        assert race is not None
+        runners = []
+        target = race.target
+        for k, (r, m) in enumerate(zip(race.runners, metrics, strict=True)):
+            tr = r.trainer
+            if k == 0:
+                snap = snap0
+            else:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    snap = tr.snapshot(self.settings.grid_output, neuron_grid=None)
+            for name in ("grid_output", "grad_norm", "test_pred", "confusion"):
+                a = snap["arrays"].get(name)
+                if a is None:
+                    continue
+                if name == "grid_output":
+                    lo_hi = (0.0, 1.0) if tr.output in ("sigmoid", "softmax") else (None, None)
+                    a, ranges[f"r{k}.{name}"] = frames.quantize(a, *lo_hi)
+                arrays[f"r{k}.{name}"] = a
+            hit = r.reached(target)
+            runners.append({
+                "label": r.label, "step": tr.step_count, "epoch": tr.epoch,
+                "seconds": tr.train_seconds,
+                "metrics": {key: m[key] for key in ("train_loss", "test_loss", "train_acc",
+                                                    "test_acc")},
+                "reached": None if hit is None else {"step": hit[0], "seconds": hit[1]},
+                "diverged": tr.diverged,
+            })
+        return {"runners": runners, "winner": race.winner(), "target": target}
 
     # ---------------------------------------------------------------- commands
     def _apply(self, cmd: Command) -> None:
@@ -568,6 +775,9 @@ class Session:
                 except Exception as exc:  # noqa: BLE001 - handed to the caller
                     cmd.future.set_exception(exc)
                 return
+            if self.race is not None and cmd.type not in RACE_COMMANDS:
+                raise CommandError(f"{cmd.type}: not available in a race session; a race takes "
+                                   + ", ".join(sorted(RACE_COMMANDS - {"call"})))
             handler = getattr(self, f"_cmd_{cmd.type}")
             handler(cmd)
         except cfgmod.ConfigError as exc:
@@ -586,7 +796,7 @@ class Session:
             self._error(cmd, f"{cmd.type} failed: {type(exc).__name__}: {exc}")
 
     def _refuse_if_diverged(self) -> None:
-        if self.trainer.diverged:
+        if self._is_diverged():
             raise CommandError("the run diverged and stopped; reset it (or change the learning "
                                "rate, which takes effect after a reset)")
 
@@ -622,9 +832,13 @@ class Session:
     def _cmd_epoch(self, cmd: Command) -> None:
         self._refuse_if_diverged()
         self.running = False
-        self.trainer.train_epoch()
+        if self.race is not None:
+            self.race.train_epoch()
+            self._runner_divergence()
+        else:
+            self.trainer.train_epoch()
         self._dirty = True
-        if self.trainer.diverged:
+        if self._is_diverged():
             self._on_diverged()
         self._ack(cmd)
         self._broadcast(self._state_event())
@@ -633,14 +847,21 @@ class Session:
         self._refuse_if_diverged()
         self.running = False
         result = self.trainer.step_phase()
+        event = frames.clean({"type": "phase", **result})
+        with self.lock:
+            self.phase_event = event if self.trainer.phase is not None else None
         self._ack(cmd)
-        self._broadcast({"type": "phase", **result})
+        self._broadcast(event)
         self._dirty = True
         if self.trainer.diverged:
             self._on_diverged()
 
     def _cmd_reset(self, cmd: Command) -> None:
-        self.trainer.reset()
+        if self.race is not None:
+            self.race.reset()
+            self._diverged_runners = set()
+        else:
+            self.trainer.reset()
         self.error = None
         self._restart_history()
         self._publish_state()
@@ -655,6 +876,9 @@ class Session:
 
     def _cmd_set(self, cmd: Command) -> None:
         changes = cmd.fields["config"]
+        if self.race is not None:
+            self._race_set(cmd, changes)
+            return
         tr = self.trainer
         new = cfgmod.validate(changes, base=tr.config)
         check_params(new, self.settings.max_params, tr.csv)
@@ -675,8 +899,7 @@ class Session:
             self._publish_state()
             self._dirty = True
         self._ack(cmd)
-        self._broadcast({"type": "config", "config": self.config, "changed": result["changed"],
-                         "rebuilt": rebuilt, "info": self.info})
+        self._broadcast(self._config_event(result["changed"], rebuilt))
         if rebuilt:
             what = "new data and a new network" if rebuilt == "data" else "a new network"
             self._broadcast({"type": "notice", "message": (
@@ -723,21 +946,35 @@ class Session:
         self._publish_state()
         self._dirty = True
         self._ack(cmd)
-        self._broadcast({"type": "config", "config": self.config, "changed": ["frozen"],
-                         "rebuilt": None, "info": self.info})
+        self._broadcast(self._config_event(["frozen"], None))
 
     # ------------------------------------------------------------ HTTP helpers
+    def _race_spec(self) -> dict[str, Any] | None:
+        if self.race is None:
+            return None
+        return {"runners": self.race.specs, "target": self.race.target}
+
+    def _replace_run(self, trainer: Trainer, race: Race | None) -> None:
+        """A new run (new data, new network): paused, history restarted."""
+        self._set_run(trainer, race)
+        self.running = False
+        self._pending_steps = 0
+        self.error = None
+        with self.lock:
+            self.phase_event = None
+        self._rebuilt(data=True)
+
     def load_csv(self, csv: CsvData) -> dict[str, Any]:
         """(worker thread) Train on an uploaded CSV file from now on: a new run."""
-        cfg = dict(self.trainer.config)
+        cfg = dict(self.race.config if self.race is not None else self.trainer.config)
         cfg.update(data="csv", output="auto", loss="auto", train_per_class=None)
-        check_params(cfgmod.validate(cfg), self.settings.max_params, csv)
-        self.trainer = Trainer(cfg, csv=csv)
-        self.running = False
-        self.error = None
-        self._rebuilt(data=True)
-        self._broadcast({"type": "config", "config": self.config, "changed": ["data"],
-                         "rebuilt": "data", "info": self.info})
+        trainer, race = build_run(cfgmod.validate(cfg), self._race_spec(),
+                                  self.settings.max_params, csv=csv,
+                                  model_file=self.trainer.model_file)
+        self._replace_run(trainer, race)
+        with self.lock:
+            self.lesson = None
+        self._broadcast(self._config_event(["data"], "data"))
         self._broadcast({"type": "notice", "message": (
             f"now training on the uploaded CSV file: {len(csv.y)} rows, "
             f"{csv.X.shape[1]} input columns")})
@@ -745,6 +982,137 @@ class Session:
         return {"config": self.config, "rows": int(len(csv.y)),
                 "features": list(csv.feature_names), "classes": list(csv.class_names),
                 "task": csv.task}
+
+    def load_model(self, raw: bytes) -> dict[str, Any]:
+        """(worker thread) Start from an uploaded safetensors model from now on: a new run
+        (``"model": "upload"``; its own layer count, so ``freeze`` starts from the model's).
+        Raises ConfigError or LimitError and keeps the current run when the file does not
+        fit."""
+        cfg = dict(self.race.config if self.race is not None else self.trainer.config)
+        cfg.update(model="upload", freeze=[])
+        trainer, race = build_run(cfgmod.validate(cfg), self._race_spec(), 10**12,
+                                  csv=self.trainer.csv, model_file=raw)
+        n = max(tr.net.n_params for tr in (race.trainers if race else [trainer]))
+        if n > self.settings.max_params:
+            raise LimitError("model", "upload", f"the model has {n:,} parameters; this server "
+                             f"allows at most {self.settings.max_params:,} per network")
+        self._replace_run(trainer, race)
+        with self.lock:
+            self.lesson = None
+        self._broadcast(self._config_event(["model"], "data"))
+        self._broadcast({"type": "notice", "message": (
+            f"now starting from the uploaded model: layers {trainer.net.sizes}"
+            + (", output layer replaced" if trainer.head and trainer.head["replaced"] else ""))})
+        self._broadcast(self._state_event())
+        return {"config": self.config, "info": self.info, "head": frames.clean(trainer.head)}
+
+    # ------------------------------------------------------------ new commands
+    def _race_set(self, cmd: Command, changes: Mapping[str, Any]) -> None:
+        """``set`` in a race: shared fields go to every runner; a field a runner sets itself
+        is refused."""
+        race = self.race
+        assert race is not None
+        own = sorted({k for spec in race.specs for k in spec if k in RUNNER_FIELDS}
+                     & set(changes))
+        if own:
+            f = own[0]
+            raise CommandError(f"{f}: in this race the runners set their own {f}; set only "
+                               "fields they share (or start a new race)", f, changes[f])
+        base = cfgmod.validate(changes, base=race.config)
+        changed = [k for k in changes if base[k] != race.config[k]]
+        check_params(base, self.settings.max_params, self.trainer.csv)
+        if all(k in cfgmod.LIVE_FIELDS for k in changed):
+            for tr in race.trainers:  # every runner must take it before any does
+                cfgmod.validate(changes, base=tr.config)
+            done: list[tuple[Trainer, dict[str, Any]]] = []
+            try:
+                for tr in race.trainers:
+                    old = {k: tr.config[k] for k in changes}
+                    tr.set(changes)
+                    done.append((tr, old))
+            except Exception:
+                for tr, old in done:
+                    tr.set(old)
+                raise
+            race.config = base
+            self._publish_state()
+            self._dirty = True
+            self._ack(cmd)
+            self._broadcast(self._config_event(changed, None))
+            return
+        _, new = build_run(base, self._race_spec(), self.settings.max_params,
+                           csv=self.trainer.csv, model_file=self.trainer.model_file)
+        assert new is not None
+        data = any(k in DATA_FIELDS for k in changed)
+        self._set_run(new.trainers[0], new)
+        self.error = None
+        with self.lock:
+            self.phase_event = None
+        self._rebuilt(data=data)
+        rebuilt = "data" if data else "network"
+        self._ack(cmd)
+        self._broadcast(self._config_event(changed, rebuilt))
+        self._broadcast({"type": "notice", "message": (
+            f"changing {', '.join(changed)} rebuilt the race: every runner starts again from "
+            "step 0")})
+        self._broadcast(self._state_event())
+
+    def _cmd_race_target(self, cmd: Command) -> None:
+        if self.race is None:
+            raise CommandError("race_target: this session is not a race")
+        self.race.target = cmd.fields["target"]
+        self._publish_state()
+        self._dirty = True
+        self._ack(cmd)
+        self._broadcast(self._config_event(["target"], None))
+
+    def _cmd_predict(self, cmd: Command) -> None:
+        k = cmd.fields.get("runner", 0)
+        trainers = self.race.trainers if self.race is not None else [self.trainer]
+        if not 0 <= k < len(trainers):
+            raise CommandError(f"runner: {k} does not exist; this session has runners "
+                               f"0..{len(trainers) - 1}", "runner", k)
+        result = trainers[k].explain(cmd.fields["raw"])
+        self._reply(cmd, {"type": "prediction", "id": cmd.fields.get("id"), **result})
+
+    def _cmd_lesson(self, cmd: Command) -> None:
+        name, variant = cmd.fields["name"], cmd.fields.get("variant")
+        if name not in lessons.LESSONS:
+            raise CommandError(f"name: {name!r} is not a lesson; allowed: "
+                               + ", ".join(lessons.LESSONS), "name", name)
+        d = lessons.lesson(name)
+        race: dict[str, Any] | None = None
+        if "race" in d:
+            if variant is not None:
+                raise CommandError(f"variant: lesson {name!r} is a race; it has no variants "
+                                   "(send null)", "variant", variant)
+            cfg = cfgmod.validate(d["config"])
+            race = {"runners": d["race"]["runners"],
+                    "target": {"metric": "train_loss", "value": d["race"]["target_loss"]}}
+        else:
+            runs = lessons.runs(name)
+            names = [r["name"] for r in runs] if d.get("variants") else []
+            if variant is None:
+                run = runs[0]
+                variant = names[0] if names else None
+            elif variant in names:
+                run = runs[names.index(variant)]
+            else:
+                allowed = ("allowed: " + ", ".join(names)) if names else \
+                    "this lesson has no variants (send null)"
+                raise CommandError(f"variant: {variant!r} is not a variant of lesson {name!r}; "
+                                   + allowed, "variant", variant)
+            cfg = run["config"]
+        old = dict(self.config)
+        trainer, new_race = build_run(cfg, race, self.settings.max_params)
+        self._replace_run(trainer, new_race)
+        with self.lock:
+            self.lesson = {"name": name, "variant": variant}
+        changed = [k for k in self.config if self.config[k] != old.get(k)]
+        self._ack(cmd)
+        self._broadcast({"type": "lesson", "name": name, "variant": variant})
+        self._broadcast(self._config_event(changed, "data"))
+        self._broadcast(self._state_event())
 
 
 # ------------------------------------------------------------------------ manager
@@ -763,16 +1131,18 @@ class SessionManager:
     def get(self, session_id: str) -> Session | None:
         return self.sessions.get(session_id)
 
-    def create(self, config: Mapping[str, Any]) -> Session:
-        """Validate, check the limits, build the run and start its worker (call off the event
-        loop: building a run costs a few milliseconds). Raises ConfigError or LimitError."""
+    def create(self, config: Mapping[str, Any], race: Mapping[str, Any] | None = None
+               ) -> Session:
+        """Validate, check the limits, build the run (a race when ``race`` gives runners) and
+        start its worker (call off the event loop: building a run costs a few milliseconds).
+        Raises ConfigError or LimitError."""
         cfg = cfgmod.validate(config)
         check_params(cfg, self.settings.max_params)
         if len(self.sessions) >= self.settings.max_sessions:
             raise LimitError("sessions", len(self.sessions),
                              f"the server already runs {len(self.sessions)} sessions, its "
                              f"limit; try again when one ends", status=503)
-        trainer = Trainer(cfg)
+        trainer, built_race = build_run(cfg, race, self.settings.max_params)
         with self._lock:
             if len(self.sessions) >= self.settings.max_sessions:
                 raise LimitError("sessions", len(self.sessions),
@@ -781,7 +1151,7 @@ class SessionManager:
             sid = secrets.token_urlsafe(8)
             while sid in self.sessions:
                 sid = secrets.token_urlsafe(8)
-            session = Session(sid, trainer, self.settings, self.gate)
+            session = Session(sid, trainer, self.settings, self.gate, built_race)
             self.sessions[sid] = session
         session.start()
         return session

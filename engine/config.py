@@ -95,6 +95,8 @@ def _number(lo: float, hi: float, *, lo_open: bool = False, integer: bool = Fals
             return v, rule
         return v, None
 
+    check.meta = {"min": lo, "max": hi, "min_open": lo_open, "integer": integer,  # type: ignore[attr-defined]
+                  "nullable": nullable}
     return check
 
 
@@ -106,6 +108,8 @@ def _choice(options: Callable[[], list[str]] | list[str]
             return v, None
         return v, "allowed: " + ", ".join(allowed)
 
+    check.meta = lambda: {"choices": list(options() if callable(options)  # type: ignore[attr-defined]
+                                          else options)}
     return check
 
 
@@ -113,6 +117,16 @@ def _bool(v: Any) -> tuple[Any, str | None]:
     return (v, None) if isinstance(v, bool) else (v, "it must be true or false")
 
 
+def _meta(meta: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Attach what the page needs to build a control (choices, ranges) to a checker."""
+    def attach(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn.meta = meta  # type: ignore[attr-defined]
+        return fn
+
+    return attach
+
+
+@_meta({"max_items": MAX_HIDDEN_LAYERS, "min": 1, "max": MAX_UNITS, "integer": True})
 def _layers(v: Any) -> tuple[Any, str | None]:
     rule = (f"it must be a list of at most {MAX_HIDDEN_LAYERS} hidden-layer widths, "
             f"each a whole number from 1 to {MAX_UNITS}")
@@ -130,6 +144,13 @@ def _layers(v: Any) -> tuple[Any, str | None]:
     return out, None
 
 
+def _feature_names() -> dict[str, Any]:
+    from .data import FEATURES
+
+    return {"choices": list(FEATURES)}
+
+
+@_meta(_feature_names)
 def _features(v: Any) -> tuple[Any, str | None]:
     from .data import FEATURES
 
@@ -162,6 +183,7 @@ def _digit_groups(v: Any) -> tuple[Any, str | None]:
     return [[int(d) for d in g] for g in v], None
 
 
+@_meta({"min": 0, "max": MAX_HIDDEN_LAYERS, "integer": True})
 def _freeze(v: Any) -> tuple[Any, str | None]:
     rule = (f"it must be a list of distinct layer indices from 0 to {MAX_HIDDEN_LAYERS} "
             "(0 is the first layer of weights)")
@@ -179,6 +201,7 @@ def _models() -> list[str]:
     return [*model_names(), "upload"]
 
 
+@_meta(lambda: {"choices": _models(), "nullable": True})
 def _model(v: Any) -> tuple[Any, str | None]:
     if v is None:
         return None, None
@@ -390,6 +413,18 @@ def _cross_checks(cfg: Mapping[str, Any]) -> list[FieldError]:
 
 
 def describe() -> list[dict[str, Any]]:
-    """Every field with its default, doc, group and whether it is live (for docs and the page)."""
-    return [{"name": f.name, "default": f.default, "doc": f.doc, "live": f.live,
-             "group": f.group} for f in FIELDS.values()]
+    """Every field with its default, doc, group and whether it is live (for docs and the page),
+    and what its control needs: ``choices`` (a field taking one of a list, or list items from
+    it), ``min``/``max`` with ``min_open``, ``integer``, ``nullable`` (a number; for a list of
+    numbers, each item's range, and ``max_items``)."""
+    out = []
+    for f in FIELDS.values():
+        entry: dict[str, Any] = {"name": f.name, "default": f.default, "doc": f.doc,
+                                 "live": f.live, "group": f.group}
+        meta = getattr(f.check, "meta", None)
+        if callable(meta):
+            meta = meta()
+        if meta:
+            entry.update(meta)
+        out.append(entry)
+    return out

@@ -36,7 +36,9 @@ DATA_FIELDS = frozenset({"data", "samples", "noise", "test_share", "data_seed", 
                          "digit_groups", "digits_half", "model", "replace_head"})
 # DataError.field -> the configuration field it concerns
 _DATA_FIELD = {"seed": "data_seed", "csv": "data"}
-HISTORY_KEYS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc")
+HISTORY_KEYS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc", "seconds")
+"""Columns of ``Trainer.history``; ``seconds`` is the cumulative training time (train_seconds)."""
+MAX_EXPLAIN_ROWS = 64  # rows Trainer.explain takes at once
 MAX_HISTORY = 20000  # points kept; beyond it every other old point is dropped
 
 
@@ -411,7 +413,8 @@ class Trainer:
                 net.output, net.loss, z_te, self.y_test)  # type: ignore[arg-type]
         m: dict[str, Any] = {"step": self.step_count, "epoch": self.epoch,
                              "train_loss": tr_loss, "test_loss": te_loss,
-                             "train_acc": float("nan"), "test_acc": float("nan")}
+                             "train_acc": float("nan"), "test_acc": float("nan"),
+                             "seconds": self.train_seconds}
         if self.task == "classification":
             pred_tr = predicted_classes(p_tr)
             pred_te = predicted_classes(p_te)
@@ -423,6 +426,52 @@ class Trainer:
         if record:
             self._record(m)
         return m
+
+    def explain(self, raw: Any) -> dict[str, Any]:
+        """The network's answer for raw inputs, layer by layer, without touching the run.
+
+        ``raw`` (M, raw dims), M ≤ 64: rows as the data set gives them (64 pixel values 0..16
+        for digits, [x1, x2] points for a 2-D set, the input columns of a CSV file). They go
+        through the run's own preprocessing (features, standardization), then a forward pass
+        without dropout that leaves the caches of a step in progress as they were.
+
+        Returns {"p": (M, K) probabilities (softmax, sigmoid) or values (linear), "class": (M,)
+        predicted class indices (None for regression), "class_names", "layers": [{"z": (M,
+        units), "a": (M, units)}, ...]} where the output layer's ``a`` is ``p``. Raises
+        DataError naming ``raw`` for rows of the wrong width, too many rows or values that are
+        not finite numbers.
+        """
+        d = self.data
+        dims = int(d.raw_train.shape[1])
+        raw_names = ["x1", "x2"] if d.features else list(d.input_names)
+        names = ", ".join(raw_names) if len(raw_names) <= 8 else f"{dims} values"
+        try:
+            X = np.asarray(raw, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise DataError("raw", f"raw: it must be a list of rows, each a list of {dims} "
+                                   f"numbers ({names})") from None
+        if X.ndim == 1 and X.size == dims:
+            X = X[None, :]
+        if X.ndim != 2 or X.shape[0] == 0:
+            raise DataError("raw", f"raw: it must be a list of 1 to {MAX_EXPLAIN_ROWS} rows, "
+                                   f"each a list of {dims} numbers ({names})")
+        if X.shape[0] > MAX_EXPLAIN_ROWS:
+            raise DataError("raw", f"raw: {X.shape[0]} rows is too many; at most "
+                                   f"{MAX_EXPLAIN_ROWS} at once")
+        if X.shape[1] != dims:
+            raise DataError("raw", f"raw: rows have {X.shape[1]} values; this data set takes "
+                                   f"{dims} per row ({names})")
+        if not np.isfinite(X).all():
+            raise DataError("raw", "raw: every value must be a finite number")
+        net = self.net
+        inputs = d.inputs(X).astype(net.params.dtype)
+        with _keeping_caches(net), np.errstate(over="ignore", invalid="ignore"):
+            z_out = net.forward(inputs)
+            layers = [{"z": np.array(la.z), "a": np.array(la.a)} for la in net.layers]
+            p = output_activation(net.output, z_out)
+        layers[-1]["a"] = p
+        classes = predicted_classes(p) if self.task == "classification" else None
+        return {"p": p, "class": classes, "class_names": list(d.class_names), "layers": layers}
 
     def _record(self, m: Mapping[str, Any]) -> None:
         h = self.history

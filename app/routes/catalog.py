@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
-from engine import activations, losses, network, optim
 from engine import config as cfgmod
-from engine.data import DATASETS, FEATURES
+from engine import lessons, zoo
+from engine.data import DATASETS
 
 from .. import __version__
 from ..deps import ManagerDep
 from ..presets import PRESETS
 
 router = APIRouter(prefix="/api", tags=["catalog"])
-
-ZOO = Path(network.__file__).resolve().parent / "zoo"
-
-
-def _choices() -> dict[str, list[Any]]:
-    return {
-        "data": [*DATASETS, "csv"],
-        "activation": list(activations.ACTIVATIONS),
-        "output": ["auto", *losses.OUTPUTS],
-        "loss": ["auto", *losses.LOSSES],
-        "init": list(network.INITS),
-        "dtype": ["float32", "float64"],
-        "optimizer": list(optim.OPTIMIZERS),
-        "regularization": ["none", "l1", "l2"],
-        "features": list(FEATURES),
-    }
 
 
 @router.get("/health")
@@ -43,15 +27,9 @@ def health(manager: ManagerDep) -> dict[str, Any]:
 @router.get("/schema")
 def schema() -> list[dict[str, Any]]:
     """Every configuration field: name, default, doc, group, whether it changes live, and
-    the allowed values of the fields that take one of a list."""
-    choices = _choices()
-    fields = []
-    for entry in cfgmod.describe():
-        entry = dict(entry)
-        if "choices" not in entry and entry["name"] in choices:
-            entry["choices"] = choices[entry["name"]]
-        fields.append(entry)
-    return fields
+    what its control needs: the allowed values (``choices``) of the fields that take one of a
+    list, the range (``min``, ``max``, ``min_open``, ``integer``, ``nullable``) of numbers."""
+    return cfgmod.describe()
 
 
 @router.get("/datasets")
@@ -69,10 +47,19 @@ def presets() -> list[dict[str, Any]]:
 
 @router.get("/models")
 def models() -> list[dict[str, Any]]:
-    """The pretrained models that ship with the app (files in engine/zoo)."""
-    if not ZOO.is_dir():
-        return []
-    out = []
-    for path in sorted(ZOO.glob("*.safetensors")):
-        out.append({"name": path.stem, "file": path.name, "bytes": path.stat().st_size})
-    return out
+    """The pretrained models that ship with the app: name, title, description, sizes,
+    activation, output, parameters, data, digits_task, digits_half, class_names, steps and
+    metrics (test_acc among them)."""
+    return zoo.catalogue()
+
+
+@router.get("/lessons", responses={422: {"description": "an unknown language"}})
+def lesson_menu(lang: Annotated[str, Query(description="en or ja")] = "en") -> Any:
+    """The lessons in one language: name, title, explanation, question, look_at, focus, steps,
+    figure, runs (name, label, config) and race (runners, target_loss, evaluate_every) or
+    null."""
+    try:
+        return lessons.catalogue(lang)
+    except lessons.LessonError as exc:
+        return JSONResponse({"detail": [{"field": "lang", "value": lang[:20],
+                                         "message": f"lang: {exc}"}]}, status_code=422)

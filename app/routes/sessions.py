@@ -1,5 +1,5 @@
-"""Sessions over HTTP: create, inspect, delete, download the model and the history, upload
-a CSV data set."""
+"""Sessions over HTTP: create (a single run or a race), inspect, delete, download the model,
+its configuration and the history, upload a CSV data set or a model."""
 
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ class CreateSession(BaseModel):
     preset: str | None = Field(None, description="name of a preset (GET /api/presets)")
     config: dict[str, Any] = Field(default_factory=dict,
                                    description="configuration fields (GET /api/schema)")
+    race: dict[str, Any] | None = Field(
+        None, description="a race: {\"runners\": [2 to 4 objects of runner fields and a "
+                          "label], \"target\": {\"metric\", \"value\"}}")
 
 
 class SessionCreated(BaseModel):
@@ -68,7 +71,7 @@ async def create_session(body: CreateSession, request: Request, manager: Manager
         config = preset_config(body.preset)
     config.update(body.config)
     try:
-        session = await run_in_threadpool(manager.create, config)
+        session = await run_in_threadpool(manager.create, config, body.race)
     except cfgmod.ConfigError as exc:
         return field_errors([e.to_dict() for e in exc.errors])
     except DataError as exc:
@@ -107,6 +110,16 @@ async def download_model(session: SessionDep) -> Response:
     raw = await _on_worker(session, lambda s: s.trainer.model_bytes())
     return Response(raw, media_type="application/octet-stream", headers={
         "Content-Disposition": f'attachment; filename="backprop-lab-{session.id}.safetensors"'})
+
+
+@router.get("/{session_id}/config.json",
+            responses={200: {"content": {"application/json": {}}}})
+def download_config(session: SessionDep) -> Response:
+    """The run configuration as a file: what ``python -m engine train`` reads (a race: the
+    body that creates it again, {"config", "race"}). A configuration with "model": "upload"
+    starts from the session's model file (model.safetensors)."""
+    return JSONResponse(session.export_config(), headers={
+        "Content-Disposition": f'attachment; filename="config-{session.id}.json"'})
 
 
 @router.get("/{session_id}/history.json")
@@ -166,3 +179,40 @@ async def upload_csv(
         return field_errors([e.to_dict() for e in exc.errors])
     except DataError as exc:
         return field_errors([{"field": exc.field, "value": None, "message": exc.message}])
+
+
+def _as_model_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Errors of an uploaded model, all under the field ``model`` (the message keeps the
+    field it concerns, e.g. "features: ...")."""
+    return [{"field": "model", "value": None, "message": e["message"]
+             if e["field"] == "model" else f"model: {e['message']}"} for e in errors]
+
+
+@router.post("/{session_id}/model",
+             responses={403: {"description": "missing or wrong control token"},
+                        413: {"description": "the file is larger than the upload limit"},
+                        422: {"description": "not a model this run can use; field model"}})
+async def upload_model(
+    session: ControlDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="a .safetensors model saved by Backprop Lab")],
+) -> Any:
+    """Start the session from an uploaded model ("model": "upload"): a new run, paused. A file
+    that is not a model, or does not fit the data, answers 422 and the run is kept."""
+    limit = settings.max_upload_bytes
+    raw = await file.read(limit + 1)
+    if len(raw) > limit:
+        raise HTTPException(413, f"the file is larger than {limit:,} bytes, this server's "
+                                 "upload limit")
+    if not raw:
+        return field_errors([{"field": "model", "value": None,
+                              "message": "model: the file is empty"}])
+    try:
+        return await _on_worker(session, lambda s: s.load_model(raw))
+    except cfgmod.ConfigError as exc:
+        return field_errors(_as_model_errors([e.to_dict() for e in exc.errors]))
+    except LimitError as exc:
+        return field_errors(_as_model_errors([exc.to_dict()]), exc.status)
+    except DataError as exc:
+        return field_errors(_as_model_errors([{"field": exc.field, "value": None,
+                                               "message": exc.message}]))

@@ -18,9 +18,12 @@ from ..sessions import MAX_SPEED, MAX_STEPS_PER_COMMAND, Command, Connection, Se
 router = APIRouter()
 
 CONTROL_COMMANDS = ("play", "pause", "step", "phase", "epoch", "reset", "new_seed",
-                    "regenerate", "set", "speed", "set_weight", "freeze")
-ANY_ROLE = ("ping", "resync")
-REPLIES = ("ack", "error", "pong", "phase", "notice")
+                    "regenerate", "set", "speed", "set_weight", "freeze", "lesson",
+                    "race_target", "presenter")
+ANY_ROLE = ("ping", "resync", "predict")
+REPLIES = ("ack", "error", "pong", "phase", "notice", "prediction")
+MAX_PRESENTER_BYTES = 4096
+MAX_PREDICT_ROWS = 64
 CLOSE_SESSION_ENDED = 4410
 CLOSE_TOO_SLOW = 4408
 
@@ -133,13 +136,16 @@ def _handle(text: str, conn: Connection, session: Session, settings: Any,
             conn.needs_hello = True
             conn.wake.set()
             return
-        if ctype not in CONTROL_COMMANDS:
+        if ctype not in CONTROL_COMMANDS + ANY_ROLE:
             raise BadCommand(f"type: {ctype!r} is not a command; allowed: "
                              + ", ".join(CONTROL_COMMANDS + ANY_ROLE), "type", _short(ctype))
-        if conn.role != "control":
+        if conn.role != "control" and ctype not in ANY_ROLE:
             raise BadCommand(f"{ctype}: viewers are read-only; only the holder of the control "
                              "token can change the run")
         fields = _check_fields(ctype, data)
+        if ctype == "presenter":
+            session.set_presenter(fields["state"])
+            return
         fields["id"] = cmd_id
         session.submit(Command(ctype, fields, conn))
     except BadCommand as exc:
@@ -211,7 +217,55 @@ def _check_fields(ctype: str, data: dict[str, Any]) -> dict[str, Any]:
             raise BadCommand(f"frozen: {_short(frozen)!r} is not allowed; it must be true or "
                              "false", "frozen", _short(frozen))
         return {"layer": _int(data, "layer", 0, 1000), "frozen": frozen}
+    if ctype == "predict":
+        return _check_predict(data)
+    if ctype == "presenter":
+        state = data.get("state")
+        if not isinstance(state, dict):
+            raise BadCommand("state: presenter needs \"state\": a JSON object (the view state "
+                             "to share)", "state", _short(state) if not isinstance(
+                                 state, list) else None)
+        size = len(json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode())
+        if size > MAX_PRESENTER_BYTES:
+            raise BadCommand(f"state: {size:,} bytes is too large; a presenter state may be at "
+                             f"most {MAX_PRESENTER_BYTES:,} bytes of JSON", "state", None)
+        return {"state": state}
+    if ctype == "lesson":
+        name, variant = data.get("name"), data.get("variant")
+        if not isinstance(name, str) or not name or len(name) > 100:
+            raise BadCommand(f"name: {_short(name)!r} is not allowed; lesson needs \"name\": "
+                             "the name of a lesson (GET /api/lessons)", "name", _short(name))
+        if variant is not None and (not isinstance(variant, str) or len(variant) > 100):
+            raise BadCommand(f"variant: {_short(variant)!r} is not allowed; it must be the name "
+                             "of one of the lesson's variants, or null", "variant",
+                             _short(variant))
+        return {"name": name, "variant": variant}
+    if ctype == "race_target":
+        target = data.get("target")
+        if not isinstance(target, dict):
+            raise BadCommand("target: race_target needs \"target\": {\"metric\": ..., "
+                             "\"value\": ...}", "target", _short(target))
+        return {"target": target}
     return {}
+
+
+def _check_predict(data: dict[str, Any]) -> dict[str, Any]:
+    raw = data.get("raw")
+    if not isinstance(raw, list) or not raw or not all(isinstance(r, list) for r in raw):
+        raise BadCommand(f"raw: predict needs \"raw\": a list of 1 to {MAX_PREDICT_ROWS} rows, "
+                         "each a list of numbers as the data set gives them", "raw", None)
+    if len(raw) > MAX_PREDICT_ROWS:
+        raise BadCommand(f"raw: {len(raw)} rows is too many; at most {MAX_PREDICT_ROWS} at once",
+                         "raw", None)
+    for i, row in enumerate(raw):
+        for j, v in enumerate(row):
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise BadCommand(f"raw: row {i}, value {j} is {_short(v)!r}; every value must "
+                                 "be a finite number", "raw", None)
+    out: dict[str, Any] = {"raw": raw}
+    if "runner" in data:
+        out["runner"] = _int(data, "runner", 0, 3)
+    return out
 
 
 async def _send_loop(websocket: WebSocket, session: Session, conn: Connection) -> None:

@@ -82,7 +82,7 @@ def test_history_json_and_csv_hold_the_same_points(client):
     s = create(client)
     table = client.get(f"/api/sessions/{s['id']}/history.json").json()
     assert table["columns"] == ["step", "epoch", "train_loss", "test_loss", "train_acc",
-                                "test_acc"]
+                                "test_acc", "seconds"]
     text = client.get(f"/api/sessions/{s['id']}/history.csv").text
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == table["columns"]

@@ -225,3 +225,36 @@ def test_idle_sessions_are_reaped():
     finally:
         code, out = s.stop()
     assert code == 0 and "Traceback" not in out
+
+
+def test_race_with_a_following_viewer_over_real_websockets(server):
+    race = {"runners": [{"optimizer": "sgd", "lr": 0.1, "momentum": 0, "label": "SGD"},
+                        {"optimizer": "adam", "lr": 0.01, "label": "Adam"}],
+            "target": {"metric": "train_loss", "value": 0.6}}
+
+    async def scenario():
+        async with Client(server.url) as c:
+            assert {"digits-all", "spiral"} <= {m["name"] for m in await c.models()}
+            assert len(await c.lessons("ja")) >= 8
+            info = await c.create_session(race=race, data="spiral", layers=[8], batch_size=0)
+            sid, token = info["id"], info["token"]
+            async with c.connect(sid, token) as teacher, c.connect(sid) as pupil:
+                assert (await teacher.recv())["race"]["target"] == race["target"]
+                assert (await pupil.recv())["history"]["columns"][0] == "runner"
+                await teacher.send("presenter", state={"panel": "race"})
+                assert (await pupil.next_event("presenter"))["state"] == {"panel": "race"}
+                await teacher.send("play")
+                frame = await pupil.next_frame()
+                while frame.header["winner"] is None:
+                    frame = await pupil.next_frame()
+                assert frame.header["winner"]["label"] == "Adam"
+                assert frame.value("r1.grid_output").max() <= 1.0
+                await teacher.send("pause")
+                await teacher.next_event("state")
+                await pupil.send("predict", raw=[[0.5, 0.5]], runner=1)
+                p = await pupil.next_event("prediction")
+                assert 0 <= p["p"][0][0] <= 1 and len(p["layers"]) == 2
+                runners = {row[0] for row in pupil.history}
+                assert runners == {0, 1}
+
+    run(scenario())

@@ -48,7 +48,7 @@ def test_train_prints_results_saves_the_model_and_metrics(tmp_path: Path) -> Non
     with open(metrics, newline="") as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == ["step", "epoch", "train_loss", "test_loss", "train_acc",
-                             "test_acc"]
+                             "test_acc", "seconds"]
     assert float(rows[0]["step"]) == 0 and float(rows[-1]["step"]) == 150
     assert len(rows) == 1 + 150  # every 1% of 150 steps is every step
     # the printed test accuracy is the saved model's

@@ -59,8 +59,8 @@ def test_runner_fields_override_the_configuration_and_others_keep_it() -> None:
 
 @pytest.mark.parametrize("runners, message", [
     ([SGD, {"optimizer": "sgd", "layers": [4]}],
-     r"runners\[1\]\.layers: \[4\] is not allowed; a runner may set only the optimizer fields: "
-     r"optimizer, lr, momentum, nesterov, alpha, betas, eps, weight_decay"),
+     r"runners\[1\]\.layers: \[4\] is not allowed; a runner may set only optimizer, lr, "
+     r"momentum, nesterov, alpha, betas, eps, weight_decay, model, freeze, replace_head, label"),
     ([SGD, {"optimizer": "adam", "momentum": 0.9}],
      r"runners\[1\]\.momentum: 0\.9 is not allowed; adam does not use momentum; it uses lr, "
      r"betas, eps, weight_decay"),
@@ -70,6 +70,11 @@ def test_runner_fields_override_the_configuration_and_others_keep_it() -> None:
     ([SGD], r"runners: .* a race takes a list of 2 to 4 runners"),
     ([SGD, SGD, SGD, SGD, SGD], r"a race takes a list of 2 to 4 runners"),
     ([SGD, "adam"], r"runners\[1\]: 'adam' is not allowed; a runner is an object"),
+    ([SGD, {**ADAM, "label": ""}], r"runners\[1\]\.label: '' is not allowed; a label is a text"),
+    ([SGD, {**ADAM, "label": 7}], r"runners\[1\]\.label"),
+    ([SGD, {**ADAM, "model": "imagenet"}], r"runners\[1\]\.model: 'imagenet' is not allowed"),
+    ([SGD, {**ADAM, "freeze": "all"}], r"runners\[1\]\.freeze"),
+    ([SGD, {**ADAM, "replace_head": "maybe"}], r"runners\[1\]\.replace_head"),
 ])
 def test_bad_runners_are_refused_naming_the_field(runners: list, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
@@ -187,3 +192,103 @@ def test_runner_labels() -> None:
     assert label(optimizer="adam", lr=0.01) == "Adam, lr 0.01"
     assert label(optimizer="adamw", lr=0.001, weight_decay=0.01) == (
         "AdamW, lr 0.001, weight decay 0.01")
+
+
+DIGITS_FT = {"data": "digits", "digits_half": "b", "digits_task": "even_odd",
+             "train_per_class": 10, "layers": [64, 32], "activation": "relu",
+             "optimizer": "adam", "lr": 0.03, "batch_size": 0}
+
+
+def test_runners_may_differ_in_model_freeze_and_label() -> None:
+    race = Race(DIGITS_FT, [{"model": "digits-all", "freeze": [0, 1], "label": "fine-tuned"},
+                            {"model": None, "freeze": [], "label": "from scratch"}],
+                target={"metric": "test_acc", "value": 0.6})
+    tuned, scratch = race.trainers
+    assert race.labels == ["fine-tuned", "from scratch"]
+    assert tuned.head is not None and tuned.head["replaced"] is True
+    assert scratch.head is None and tuned.net.sizes == scratch.net.sizes == [64, 64, 32, 1]
+    assert [la.trainable for la in tuned.net.layers] == [False, False, True]
+    assert all(la.trainable for la in scratch.net.layers)
+    np.testing.assert_array_equal(tuned.data.raw_train, scratch.data.raw_train)
+    frozen = tuned.net.layers[0].W.copy()
+    for _ in range(5):
+        race.step(10)
+        race.evaluate()
+    np.testing.assert_array_equal(tuned.net.layers[0].W, frozen)
+    snap = race.snapshot(grid=None)
+    assert snap["target"] == {"metric": "test_acc", "value": 0.6}
+    assert snap["runners"][0]["fields"] == {"model": "digits-all", "freeze": [0, 1]}
+    assert snap["runners"][0]["seconds"] == tuned.train_seconds > 0
+    w = race.winner()
+    assert w is not None  # both pass 60 % on even/odd within 50 steps; the earlier one wins
+    hits = [r["reached"] for r in snap["runners"]]
+    assert w["step"] == min(h["step"] for h in hits if h is not None)
+
+
+def test_a_model_runner_on_data_of_another_width_is_refused_naming_the_runner() -> None:
+    with pytest.raises(ConfigError, match=r"runners\[0\]\.model: 'digits-all' is not allowed; "
+                                          r"the model takes 64 inputs"):
+        Race({"data": "circle"}, [{"model": "digits-all"}, ADAM])
+
+
+@pytest.mark.parametrize("metric, value, lower", [
+    ("train_loss", 0.45, True), ("test_loss", 0.5, True),
+    ("train_acc", 0.85, False), ("test_acc", 0.8, False)])
+def test_targets_on_every_metric_use_its_direction(metric: str, value: float,
+                                                   lower: bool) -> None:
+    race = Race({"data": "circle", "layers": [8], "noise": 0.1}, [SGD, ADAM],
+                target={"metric": metric, "value": value})
+    for _ in range(30):
+        race.step(10)
+        race.evaluate()
+    w = race.winner()
+    assert w is not None
+    tr = race.trainers[w["runner"]]
+    h = tr.history
+    i = h["step"].index(w["step"])
+    assert (h[metric][i] <= value) if lower else (h[metric][i] >= value)
+    # no earlier point of any runner met it
+    for t in race.trainers:
+        for step, v in zip(t.history["step"], t.history[metric], strict=True):
+            if step < w["step"]:
+                assert (v > value) if lower else (v < value)
+
+
+@pytest.mark.parametrize("target, message", [
+    ({"metric": "accuracy", "value": 0.9}, r"target\.metric: 'accuracy' is not allowed; "
+                                           r"allowed: train_loss, test_loss, train_acc, test_acc"),
+    ({"metric": "test_acc", "value": 1.5}, r"target\.value: 1\.5 is not allowed; it must be a "
+                                           r"number > 0 and ≤ 1"),
+    ({"metric": "train_loss", "value": -1}, r"target\.value: -1 is not allowed"),
+    ({"metric": "train_loss", "value": "low"}, r"target\.value"),
+    ({"metric": "train_loss", "value": 0.1, "when": 3}, r"target\.when"),
+    ("fast", r"target: 'fast' is not allowed"),
+])
+def test_bad_targets_are_refused_naming_the_field(target: object, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Race({"data": "circle"}, [SGD, ADAM], target=target)  # type: ignore[arg-type]
+    race = Race({"data": "circle"}, [SGD, ADAM])
+    with pytest.raises(ConfigError, match=message):
+        race.target = target  # type: ignore[assignment]
+    assert race.target == {"metric": "train_loss", "value": 0.1}
+
+
+def test_target_loss_is_a_shorthand_for_a_train_loss_target() -> None:
+    race = Race({"data": "circle"}, [SGD, ADAM], target_loss=0.25)
+    assert race.target == {"metric": "train_loss", "value": 0.25} and race.target_loss == 0.25
+
+
+def test_train_epoch_runs_every_runner_to_the_end_of_the_epoch() -> None:
+    race = Race({"data": "circle", "batch_size": 10}, [SGD, ADAM])  # 250 points: 25 steps
+    race.step(3)
+    assert race.train_epoch() == 22
+    assert [tr.step_count for tr in race.trainers] == [25, 25]
+    assert all(tr.epoch == pytest.approx(1.0) for tr in race.trainers)
+
+
+def test_history_has_the_seconds_of_training() -> None:
+    race = Race({"data": "circle"}, [SGD, ADAM])
+    race.step(5)
+    race.evaluate()
+    for tr in race.trainers:
+        assert tr.history["seconds"] == [tr.train_seconds] and tr.train_seconds > 0

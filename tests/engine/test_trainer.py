@@ -488,7 +488,7 @@ def test_evaluate_matches_a_direct_computation_and_builds_history() -> None:
     tr.evaluate()
     assert tr.history["step"] == [30.0, 40.0]
     assert set(tr.history) == {"step", "epoch", "train_loss", "test_loss", "train_acc",
-                               "test_acc"}
+                               "test_acc", "seconds"}
     tr.evaluate(record=False)
     assert len(tr.history["step"]) == 2
 
