@@ -135,6 +135,7 @@ def trainer_info(tr: Trainer) -> dict[str, Any]:
         "batches_per_epoch": math.ceil(n / tr.batch_size),
         "params": tr.net.n_params, "trainable": tr.net.n_trainable,
         "frozen": [i for i, la in enumerate(tr.net.layers) if not la.trainable],
+        "head": frames.clean(tr.head),  # what loading a model did to its output layer
     }
 
 

@@ -11,6 +11,8 @@ import { GradNormLog, LineChart, historySeries } from "./charts.js";
 import { ConfusionView } from "./confusion-view.js";
 import { Inspector } from "./inspector.js";
 import { Controls } from "./controls.js";
+import { Teaching } from "./teaching.js";
+import { FinetuneView } from "./finetune-view.js";
 import { formatCount, formatNumber } from "./scales.js";
 import { initialLanguage, onLanguageChange, setLanguage, t, getLanguage } from "./i18n.js";
 
@@ -53,7 +55,7 @@ const send = (cmd) => {
 };
 
 const network = new NetworkView($("#network"), $("#net-zoom"), {
-  onSelect: (target) => { inspector.select(target); uiDirty = true; },
+  onSelect: (target) => { inspector.select(target); teaching.onSelect(target); uiDirty = true; },
 });
 const surface = new SurfaceView($("#surface"), { onPick: (p) => pickPoint(p) });
 const digits = new DigitsView($("#digits"), { onPick: (p) => pickPoint(p) });
@@ -76,6 +78,15 @@ const confusion = new ConfusionView($("#confusion"), {
 const inspector = new Inspector($("#inspector-body"), { send });
 const controls = new Controls($("#controls"), {
   send, getState: () => ({ step: state.step, running: state.running }),
+});
+const teaching = new Teaching({ $, network, send, getState: () => state });
+const finetune = new FinetuneView($("#finetune"), {
+  send, session: () => ({ id: state.sessionId, token: state.token, role: state.role }),
+  onDrawInput: (pixels) => { // the drawn digit shown as the network's input
+    if (!state.info?.image_shape) return;
+    network.setInputImage(pixels ?? state.data?.train_x.subarray(0, state.info.dims) ?? null);
+    uiDirty = true;
+  },
 });
 let uiDirty = true;
 let chartVersion = -1;
@@ -116,6 +127,7 @@ function setData(arrays) {
   digits.setData(arrays);
   confusion.setData(arrays);
   inspector.setData(arrays);
+  teaching.setData(arrays);
   $("#btn-clear-filter").hidden = true;
   if (state.info?.image_shape) {
     const d = state.info.dims;
@@ -162,6 +174,8 @@ function showDiverged() {
 
 // ------------------------------------------------------------------ socket events
 function onEvent(ev) {
+  teaching.onEvent(ev);
+  finetune.onEvent(ev);
   switch (ev.type) {
     case "hello": {
       state.role = ev.role ?? state.role;
@@ -220,7 +234,7 @@ function onEvent(ev) {
       break;
     case "error":
       if (ev.command === "set_weight") inspector.showError(ev.message);
-      else if (!controls.showError(ev)) toast(t("error_prefix", { msg: ev.message }), "error");
+      else if (!finetune.showError(ev) && !controls.showError(ev)) toast(t("error_prefix", { msg: ev.message }), "error");
       break;
     case "ack":
       controls.ack(ev.id);
@@ -292,13 +306,14 @@ function tick() {
       console.warn(String(err));
       return;
     }
-    for (const v of [network, surface, digits, confusion, inspector]) v.update(state.frame);
+    for (const v of [network, surface, digits, confusion, inspector, teaching, finetune]) v.update(state.frame);
     const gn = state.frame.arrays.grad_norm;
     if (gn) state.gradLog.add(header.step, gn);
     fresh = true;
     showCounters();
   }
-  if (fresh || uiDirty) {
+  const teachAnim = teaching.draw(state.history, fresh);
+  if (fresh || uiDirty || teachAnim) {
     network.draw();
     $("#net-legend").textContent = network.legendText();
     if (!$("#surface-panel").hidden) surface.draw();
@@ -317,6 +332,7 @@ function tick() {
   lossChart.draw();
   if (state.info?.task !== "regression") accChart.draw();
   gradChart.draw();
+  finetune.draw();
   if (fresh) {
     state.framesDrawn++;
     state.drawMs += performance.now() - t0;
@@ -355,6 +371,8 @@ function bindPage() {
     showRunState();
     showDiverged();
     controls.relabel();
+    teaching.relabel();
+    finetune.relabel();
     chartOpts();
     gradChart.setOptions({ xLabel: t("steps") });
     inspector.dirty = true;
@@ -377,6 +395,7 @@ function onKey(e) {
   if (typing) return;
   if (e.key === " " && tag === "BUTTON") return; // the button itself acts on space
   if ($("#help").open && e.key !== "?") return;
+  if (teaching.onKey(e)) return;
   const control = state.role === "control";
   if (e.key === " ") { e.preventDefault(); if (control) send({ type: state.running ? "pause" : "play" }); }
   else if (e.key === "ArrowRight") { e.preventDefault(); if (control) send({ type: "step", n: 1 }); }
@@ -450,6 +469,7 @@ async function main() {
   body.dataset.role = state.role;
   $("#banner-viewer").hidden = state.role !== "viewer";
   controls.setRole(state.role);
+  teaching.setRole(state.role);
   for (const id of ["#btn-play", "#btn-step", "#btn-reset"]) $(id).disabled = state.role === "viewer";
   socket = new Socket(socketUrl(location, state.sessionId, state.role === "control" ? state.token : null), {
     onEvent, onFrame, onStatus, onGone,

@@ -32,6 +32,7 @@ export class NetworkView {
     this.hover = null;
     this.inputImage = null;
     this.layoutKey = "";
+    this.teach = null; // teaching mode: {overlay(ctx, view), edgeKey: "W" | "dW"} or null
     canvas.addEventListener("mousemove", (e) => this.onMove(e));
     canvas.addEventListener("mouseleave", () => { this.hover = null; this.zoom.hidden = true; });
     canvas.addEventListener("click", (e) => this.onClick(e));
@@ -59,6 +60,11 @@ export class NetworkView {
   /** Pixels (length 64) of the digit shown in the input grid, or null. */
   setInputImage(pixels) {
     this.inputImage = pixels;
+  }
+
+  /** Teaching mode: an overlay drawn after the network, and which edges to draw (W or dW). */
+  setTeach(teach) {
+    this.teach = teach;
   }
 
   setSelected(target) {
@@ -205,8 +211,8 @@ export class NetworkView {
     const fontPx = Math.round(parseFloat(style.fontSize) || 14);
     const L = this.sizes.length - 1;
     const frozen = A.frozen ?? new Uint8Array(L);
-    const key = this.gradients ? "dW" : "W";
-    const bkey = this.gradients ? "db" : "b";
+    const key = this.teach?.edgeKey ?? (this.gradients ? "dW" : "W");
+    const bkey = key === "dW" ? "db" : "b";
 
     // frozen layers: a tinted band behind the neurons whose incoming weights are frozen
     ctx.font = `${fontPx}px system-ui, sans-serif`;
@@ -227,7 +233,9 @@ export class NetworkView {
       ctx.strokeRect(x0, y0, x1 - x0, y1 - y0);
       ctx.setLineDash([]);
       ctx.fillStyle = "rgb(60 80 120)";
-      ctx.fillText(`❄ ${t("frozen")}`, (x0 + x1) / 2, y1 + fontPx);
+      const label = t("frozen"), lw = ctx.measureText(label).width;
+      drawLock(ctx, (x0 + x1) / 2 - lw / 2 - 9, y1 + fontPx * 0.6, fontPx);
+      ctx.fillText(label, (x0 + x1) / 2 + 6, y1 + fontPx);
     }
     this.canvas.dataset.frozen = frozenList.join(",");
 
@@ -269,7 +277,9 @@ export class NetworkView {
           const dim = dropped.has(`${l}:${i}`) || dropped.has(`${l + 1}:${j}`);
           const sel = this.selected?.kind === "edge" && this.selected.layer === l
             && this.selected.row === j && this.selected.col === i;
-          ctx.strokeStyle = css(diverging(v >= 0 ? 1 : -1), sel ? 1 : (dim ? 0.12 : 0.25 + 0.75 * r));
+          ctx.strokeStyle = frozen[l] && !sel // a frozen layer's edges are grey: they do not change
+            ? `rgb(128 128 128 / ${dim ? 0.12 : 0.2 + 0.6 * r})`
+            : css(diverging(v >= 0 ? 1 : -1), sel ? 1 : (dim ? 0.12 : 0.25 + 0.75 * r));
           ctx.lineWidth = sel ? 6 : 0.6 + 5.4 * r;
           const x1 = from[i].x + from[i].s / 2, y1 = from[i].y;
           const x2 = to[j].x - to[j].s / 2, y2 = to[j].y;
@@ -349,6 +359,24 @@ export class NetworkView {
       ctx.fillText(String(this.sizes[l]), tx, 36);
       ctx.font = `600 ${fontPx}px system-ui, sans-serif`;
     }
+    // the size of the last update of each layer of weights, ‖ΔW‖ / ‖W‖ (0 for a frozen layer)
+    const ratio = A.update_ratio;
+    if (ratio && !this.teach) {
+      ctx.font = `${Math.round(fontPx * 0.8)}px system-ui, sans-serif`;
+      ctx.textAlign = "center";
+      this.updateLabels = [];
+      for (let l = 0; l < L && l + 1 < this.nodes.length; l++) {
+        const a = this.nodes[l], b = this.nodes[l + 1];
+        if (!a.length || !b.length) continue;
+        const x = (Math.max(...a.map((n) => n.x)) + Math.min(...b.map((n) => n.x))) / 2;
+        const zero = frozen[l] && ratio[l] === 0;
+        const text = zero ? t("nv_update_zero") : t("nv_update", { v: formatNumber(ratio[l], 2) });
+        ctx.fillStyle = zero ? "rgb(60 80 120)" : ink;
+        ctx.fillText(text, x, 28);
+        this.updateLabels.push(text);
+      }
+      this.canvas.dataset.updates = Array.from(ratio).join(",");
+    }
     if (this.planar) {
       ctx.textAlign = "right";
       ctx.textBaseline = "middle";
@@ -358,12 +386,14 @@ export class NetworkView {
         ctx.fillText(FEATURES[key]?.label ?? this.info?.input_names?.[u] ?? "", n.x - n.s / 2 - 6, n.y);
       });
     }
+    this.teach?.overlay?.(ctx, this);
     return true;
   }
 
   legendText() {
     const v = formatNumber(this.scale ?? 0, 2);
-    return this.gradients ? t("scale_grads", { v }) : t("scale_weights", { v });
+    const grads = (this.teach?.edgeKey ?? (this.gradients ? "dW" : "W")) === "dW";
+    return grads ? t("scale_grads", { v }) : t("scale_weights", { v });
   }
 
   // ------------------------------------------------------------------ interaction
@@ -437,4 +467,17 @@ export class NetworkView {
     this.selected = { kind: "neuron", layer, unit };
     this.onSelect?.(this.selected);
   }
+}
+
+/** A small padlock (the frozen mark) with its top-left corner at (x, y), size px tall. */
+function drawLock(ctx, x, y, size) {
+  const w = size * 0.7, h = size * 0.55;
+  ctx.save();
+  ctx.lineWidth = Math.max(1.5, size / 9);
+  ctx.strokeStyle = ctx.fillStyle;
+  ctx.beginPath();
+  ctx.arc(x + w / 2, y + h * 0.55, w * 0.3, Math.PI, 0);
+  ctx.stroke();
+  ctx.fillRect(x, y + h * 0.55, w, h);
+  ctx.restore();
 }

@@ -138,3 +138,15 @@ def test_history_has_cumulative_seconds(client, fmt):
     if fmt == "csv":
         text = client.get(f"/api/sessions/{s['id']}/history.csv").text
         assert text.splitlines()[0].endswith(",seconds")
+
+
+def test_info_says_what_loading_a_model_did_to_its_head(client) -> None:
+    r = client.post("/api/sessions", json={"config": {
+        "data": "digits", "digits_half": "b", "digits_task": "even_odd",
+        "train_per_class": 10, "model": "digits-all", "freeze": [0, 1]}})
+    assert r.status_code == 201
+    info = client.get(f"/api/sessions/{r.json()['id']}").json()["info"]
+    assert info["head"]["replaced"] is True
+    assert info["head"]["old"]["units"] == 10
+    assert info["head"]["new"]["classes"] == ["even", "odd"]
+    assert info["trainable"] == 33 and info["frozen"] == [0, 1]
