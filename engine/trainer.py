@@ -369,7 +369,7 @@ class Trainer:
     def phase_details(self, phase: str) -> dict[str, Any]:
         """Per-layer numbers for the teaching view, as NumPy arrays (views: copy to keep them).
 
-        forward: x, z, a (N, units) and mask; loss: loss, penalty, p, y, dL/dz of the output;
+        forward: x, W, b, z, a (N, units) and mask; loss: loss, penalty, p, y, dL/dz of the output;
         backward: da, dz, dW, db; update: W before and after, the update, optimizer state.
         """
         p = self._pending
@@ -378,7 +378,7 @@ class Trainer:
         for i, layer in enumerate(self.net.layers):
             d: dict[str, Any] = {"index": i, "trainable": layer.trainable}
             if phase == "forward":
-                d.update(x=layer.x, z=layer.z, a=layer.a, mask=layer.mask)
+                d.update(x=layer.x, W=layer.W, b=layer.b, z=layer.z, a=layer.a, mask=layer.mask)
             elif phase == "backward":
                 d.update(da=layer.da, dz=layer.dz, dW=layer.dW, db=layer.db)
             elif phase == "update":
