@@ -114,6 +114,7 @@ def check_target(target: Any) -> dict[str, Any]:
         errors.append(FieldError("target.value", value, f"it must be {rule}"))
     if errors:
         raise ConfigError(errors)
+    assert isinstance(value, (int, float))  # checked above
     return {"metric": metric, "value": float(value)}
 
 
