@@ -117,6 +117,8 @@ function applyInfo() {
   const regression = info?.task === "regression";
   $("#chart-acc").hidden = regression;
   $("#toggle-normalize").closest("label").hidden = regression;
+  // the fine-tuning panel opens by itself for a pretrained model or the digits
+  if (cfg?.model || image) showFinetune(true);
   state.gradLog.clear();
   uiDirty = true;
 }
@@ -361,6 +363,11 @@ function bindPage() {
   chartOpts();
   $("#lang").addEventListener("change", (e) => setLanguage(e.target.value));
   $("#btn-presenter").addEventListener("click", togglePresenter);
+  $("#btn-finetune").addEventListener("click", () => {
+    const on = $("#finetune").hidden;
+    showFinetune(on);
+    if (on) $("#finetune").scrollIntoView({ behavior: "smooth", block: "start" });
+  });
   $("#btn-help").addEventListener("click", () => $("#help").showModal());
   $("#btn-share").addEventListener("click", showShare);
   $("#btn-share-close").addEventListener("click", () => { $("#share-box").hidden = true; });
@@ -379,6 +386,11 @@ function bindPage() {
     if (inspector.target) inspector.select(inspector.target);
     uiDirty = true;
   });
+}
+
+function showFinetune(on) {
+  $("#finetune").hidden = !on;
+  $("#btn-finetune").setAttribute("aria-pressed", String(on));
 }
 
 function togglePresenter() {

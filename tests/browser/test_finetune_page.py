@@ -15,7 +15,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 STATE = "window.__lab.state"
 
 
+def open_finetune(w: Any) -> None:
+    """The fine-tuning panel is closed on a 2-D run: open it from the header."""
+    if w.page.locator("#finetune").is_hidden():
+        w.page.click("#btn-finetune")
+    w.page.wait_for_selector("#finetune", state="visible")
+
+
 def load_model(w: Any, name: str) -> None:
+    open_finetune(w)
     w.page.locator(f'#ft-models li[data-model="{name}"] button[data-load]').click()
     w.page.wait_for_function(f"{STATE}.config.model === '{name}' && {STATE}.step === 0")
 
@@ -55,6 +63,7 @@ def test_finetune_even_odd_frozen_then_compare_with_scratch_and_draw(open_page: 
                                                                      shot: Any) -> None:
     w = open_page("/")
     page = w.page
+    open_finetune(w)
     page.wait_for_selector('#ft-models li[data-model="digits-all"]')
     acc = page.get_attribute('#ft-models li[data-model="digits-all"] dd[data-acc]', "data-acc")
     assert acc and 0.5 < float(acc) <= 1, "the zoo lists the model's test accuracy"
@@ -130,6 +139,7 @@ def test_bad_input_is_answered_at_its_control_and_the_model_kept(open_page: Any,
                                                                  tmp_path: Path) -> None:
     w = open_page("/")
     page = w.page
+    open_finetune(w)
     page.wait_for_selector('#ft-models li[data-model="digits-all"]')
     load_model(w, "digits-all")
     page.wait_for_function(f"{STATE}.info.sizes.join() === '64,64,32,10'")
@@ -183,6 +193,7 @@ def test_drawn_letters_become_a_data_set_to_fine_tune_on(open_page: Any, shot: A
     w = open_page("/")
     page = w.page
     page.evaluate("localStorage.removeItem('drawings')")
+    open_finetune(w)
     page.wait_for_selector('#ft-models li[data-model="digits-all"]')
     load_model(w, "digits-all")
     strokes = {
@@ -210,3 +221,18 @@ def test_drawn_letters_become_a_data_set_to_fine_tune_on(open_page: Any, shot: A
     page.locator("#ft-task-card").scroll_into_view_if_needed()
     shot(page, "finetune-drawn-letters")
     assert w.errors == []
+
+
+def test_the_finetuning_panel_opens_from_the_header_and_by_itself_for_digits(
+        open_page: Any) -> None:
+    w = open_page("/")
+    page = w.page
+    page.wait_for_function(f"{STATE}.info !== null && {STATE}.info !== undefined")
+    assert page.locator("#finetune").is_hidden(), "closed on the default 2-D run"
+    page.click("#btn-finetune")
+    assert page.locator("#finetune").is_visible()
+    assert page.get_attribute("#btn-finetune", "aria-pressed") == "true"
+    page.click("#btn-finetune")
+    assert page.locator("#finetune").is_hidden()
+    load_model(w, "digits-all")
+    assert page.locator("#finetune").is_visible()
