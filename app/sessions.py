@@ -557,7 +557,11 @@ class Session:
 
     def _train_chunk(self) -> None:
         start = time.perf_counter()
+        # end the chunk at the next frame's due time, so frames keep their rate
+        due = self._last_frame + 1.0 / self.settings.fps
         end = start + self.gate.chunk_seconds()
+        if due > start + 0.0005:
+            end = min(end, due)
         now = start
         while now < end:
             left = end - now
@@ -692,7 +696,11 @@ class Session:
         """Evaluate, snapshot and encode once; the frame replaces the latest one."""
         tr = self.trainer
         self._dirty = False
-        self._last_frame = time.perf_counter()
+        now, period = time.perf_counter(), 1.0 / self.settings.fps
+        # keep to the schedule (a late frame does not push every later one back), unless the
+        # session was idle or fell far behind
+        late = now - self._last_frame - period
+        self._last_frame = now - late if 0 <= late < period else now
         # mid-step (phase by phase) is fine: evaluate and snapshot keep the step's caches
         extra: dict[str, Any] = {}
         if self.race is not None:
