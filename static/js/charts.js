@@ -5,6 +5,7 @@
 import { classColor, css, NEG, POS } from "./colors.js";
 import { decimate, emaDebiased, extent, formatNumber, linearScale, logScale, nearestIndex } from "./scales.js";
 import { t } from "./i18n.js";
+import { fitCanvas } from "./canvas.js";
 
 const PAD = { l: 64, r: 14, t: 26, b: 34 };
 
@@ -40,17 +41,12 @@ export class LineChart {
   /** Draw if anything changed; returns whether it drew. */
   draw() {
     const { canvas, ctx } = this;
-    const dpr = globalThis.devicePixelRatio || 1;
-    const w = canvas.clientWidth, h = canvas.clientHeight;
-    if (!w || !h) return false;
-    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-      canvas.width = Math.round(w * dpr);
-      canvas.height = Math.round(h * dpr);
-      this.dirty = true;
-    }
+    const fit = fitCanvas(canvas, ctx);
+    if (!fit) return false;
+    if (fit.resized) this.dirty = true;
     if (!this.dirty) return false;
     this.dirty = false;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const { w, h } = fit;
     ctx.clearRect(0, 0, w, h);
     const style = getComputedStyle(canvas);
     const ink = style.color || "#222";

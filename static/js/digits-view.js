@@ -1,5 +1,6 @@
 // Test samples of an image data set (the 8×8 digits) as a grid: each image with its predicted
 // label (large) and true label (small); a red frame marks a wrong prediction.
+import { fitCanvas } from "./canvas.js";
 
 export class DigitsView {
   constructor(canvas, { onPick }) {
@@ -40,14 +41,9 @@ export class DigitsView {
 
   draw() {
     const { canvas, ctx } = this;
-    const dpr = globalThis.devicePixelRatio || 1;
-    const w = canvas.clientWidth, h = canvas.clientHeight;
-    if (!w || !h) return false;
-    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-      canvas.width = Math.round(w * dpr);
-      canvas.height = Math.round(h * dpr);
-    }
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const fit = fitCanvas(canvas, ctx);
+    if (!fit) return false;
+    const { w, h } = fit;
     ctx.clearRect(0, 0, w, h);
     const X = this.data?.test_x, Y = this.data?.test_y;
     if (!X || !Y) return false;

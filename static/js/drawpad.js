@@ -3,6 +3,7 @@
 // filling the box, aspect kept, centred), then counted the inked pixels of each 4×4 block, so
 // every input is a whole number 0..16. The pure functions below do exactly that to a stroke;
 // DrawPad is the canvas that collects strokes with a mouse, pen or finger.
+import { fitCanvas } from "./canvas.js";
 
 export const BITMAP = 32; // side of the normalized bitmap
 export const BLOCK = 4; // side of a block counted into one input (32 / 4 = 8)
@@ -192,13 +193,9 @@ export class DrawPad {
 
   draw() {
     const { canvas, ctx } = this;
-    const dpr = globalThis.devicePixelRatio || 1;
-    const w = canvas.clientWidth || canvas.width, h = canvas.clientHeight || canvas.height;
-    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-      canvas.width = Math.round(w * dpr);
-      canvas.height = Math.round(h * dpr);
-    }
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const fit = fitCanvas(canvas, ctx, true);
+    if (!fit) return;
+    const { w, h } = fit;
     ctx.fillStyle = "#fff";
     ctx.fillRect(0, 0, w, h);
     ctx.strokeStyle = "rgb(0 0 0 / 0.12)";

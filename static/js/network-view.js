@@ -9,6 +9,7 @@ import { diverging, css, paintDiverging } from "./colors.js";
 import { FEATURES } from "./forward.js";
 import { formatNumber } from "./scales.js";
 import { t } from "./i18n.js";
+import { fitCanvas } from "./canvas.js";
 
 const MAX_EDGES = 600; // per pair of layers; beyond it only the largest |value| are drawn
 const THUMB = 16; // input-feature pictures are computed at this resolution
@@ -194,14 +195,9 @@ export class NetworkView {
   // ------------------------------------------------------------------ drawing
   draw() {
     const { canvas, ctx } = this;
-    const dpr = globalThis.devicePixelRatio || 1;
-    const w = canvas.clientWidth, h = canvas.clientHeight;
-    if (!w || !h) return false;
-    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-      canvas.width = Math.round(w * dpr);
-      canvas.height = Math.round(h * dpr);
-    }
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const fit = fitCanvas(canvas, ctx);
+    if (!fit) return false;
+    const { w, h } = fit;
     ctx.clearRect(0, 0, w, h);
     const A = this.frame?.arrays;
     if (!A || !this.sizes.length) return false;

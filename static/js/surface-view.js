@@ -4,6 +4,7 @@
 
 import { classColor, css, diverging, paintClasses, paintDiverging } from "./colors.js";
 import { linearScale } from "./scales.js";
+import { fitCanvas } from "./canvas.js";
 
 const DOMAIN = 6;
 
@@ -66,14 +67,9 @@ export class SurfaceView {
 
   draw() {
     const { canvas, ctx } = this;
-    const dpr = globalThis.devicePixelRatio || 1;
-    const w = canvas.clientWidth, h = canvas.clientHeight;
-    if (!w || !h) return false;
-    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-      canvas.width = Math.round(w * dpr);
-      canvas.height = Math.round(h * dpr);
-    }
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const fit = fitCanvas(canvas, ctx);
+    if (!fit) return false;
+    const { w, h } = fit;
     ctx.clearRect(0, 0, w, h);
     const { s, sx, sy } = this.scales();
     const go = this.frame?.arrays?.grid_output;
