@@ -143,6 +143,15 @@ def history_csv(session: SessionDep) -> Response:
         "Content-Disposition": f'attachment; filename="history-{session.id}.csv"'})
 
 
+async def _read_upload(file: UploadFile, limit: int) -> bytes:
+    """The uploaded file's bytes; 413 when it is larger than the server's upload limit."""
+    raw = await file.read(limit + 1)
+    if len(raw) > limit:
+        raise HTTPException(413, f"the file is larger than {limit:,} bytes, this server's "
+                                 "upload limit")
+    return raw
+
+
 @router.post("/{session_id}/csv",
              responses={403: {"description": "missing or wrong control token"},
                         413: {"description": "the file is larger than the upload limit"},
@@ -156,11 +165,7 @@ async def upload_csv(
     task: Annotated[str, Query(description="classification or regression")] = "classification",
 ) -> Any:
     """Train the session on an uploaded CSV file (a new run, paused)."""
-    limit = settings.max_upload_bytes
-    raw = await file.read(limit + 1)
-    if len(raw) > limit:
-        raise HTTPException(413, f"the file is larger than {limit:,} bytes, this server's "
-                                 "upload limit")
+    raw = await _read_upload(file, settings.max_upload_bytes)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -199,11 +204,7 @@ async def upload_model(
 ) -> Any:
     """Start the session from an uploaded model ("model": "upload"): a new run, paused. A file
     that is not a model, or does not fit the data, answers 422 and the run is kept."""
-    limit = settings.max_upload_bytes
-    raw = await file.read(limit + 1)
-    if len(raw) > limit:
-        raise HTTPException(413, f"the file is larger than {limit:,} bytes, this server's "
-                                 "upload limit")
+    raw = await _read_upload(file, settings.max_upload_bytes)
     if not raw:
         return field_errors([{"field": "model", "value": None,
                               "message": "model: the file is empty"}])
