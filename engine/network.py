@@ -272,8 +272,27 @@ class Network:
         (N, K) for linear. The returned arrays are views of ``net.grads``.
         """
         X = np.asarray(X, dtype=self.params.dtype)
-        loss, dz, _ = self.forward_backward(X, np.asarray(y), training)
+        y = np.asarray(y)
+        self._check_batch(X, y)
+        loss, dz, _ = self.forward_backward(X, y, training)
         return loss + self.penalty(), self.grad_dict()
+
+    def _check_batch(self, X: Array, y: Array) -> None:
+        """Clear errors for inputs and targets that do not fit (the public API checks; the
+        trainer's inner loop uses data it has checked already)."""
+        if X.ndim != 2 or X.shape[1] != self.sizes[0]:
+            raise ValueError(f"X must have shape (N, {self.sizes[0]}); got {X.shape}")
+        if len(y) != len(X):
+            raise ValueError(f"y has {len(y)} rows but X has {len(X)}")
+        k = self.sizes[-1]
+        if self.output == "softmax":
+            if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer) or (
+                    len(y) and (y.min() < 0 or y.max() >= k)):
+                raise ValueError(f"y must be class indices 0..{k - 1} (N,) for a {k}-class "
+                                 "softmax output")
+        elif self.output == "sigmoid":
+            if not np.isin(y, (0, 1)).all():
+                raise ValueError("y must be 0 or 1 for a sigmoid output")
 
     def forward_backward(self, X: Array, y: Array, training: bool = True
                          ) -> tuple[float, Array, Array]:

@@ -358,3 +358,23 @@ def test_optimizer_moved_to_another_network_starts_afresh() -> None:
     twin.forward_backward(X, y, True)
     make_optimizer("adam", lr=0.01).step(twin)
     np.testing.assert_array_equal(b.params, twin.params)
+
+
+@pytest.mark.parametrize("y, message", [
+    (np.array([0, 3]), "class indices 0..2"),
+    (np.array([0, -1]), "class indices 0..2"),
+    (np.array([0.5, 1.0]), "class indices 0..2"),
+    (np.array([0]), "y has 1 rows but X has 2"),
+])
+def test_loss_and_gradients_names_bad_labels(y: np.ndarray, message: str) -> None:
+    net = Network([2, 4, 3], output="softmax", seed=0)
+    with pytest.raises(ValueError, match=message):
+        net.loss_and_gradients(np.zeros((2, 2)), y)
+
+
+def test_loss_and_gradients_names_bad_shapes_and_binary_targets() -> None:
+    net = Network([2, 4, 1], output="sigmoid", seed=0)
+    with pytest.raises(ValueError, match=r"shape \(N, 2\)"):
+        net.loss_and_gradients(np.zeros((2, 3)), np.array([0, 1]))
+    with pytest.raises(ValueError, match="0 or 1"):
+        net.loss_and_gradients(np.zeros((2, 2)), np.array([0, 2]))
