@@ -836,6 +836,13 @@ def _keep_per_class(
     return np.sort(np.concatenate(keep))
 
 
+def is_image_header(names: Sequence[str]) -> bool:
+    """A CSV whose 64 feature columns are named p0..p63 (or px0..px63) holds 8 x 8 images, like
+    the digits: it is drawn as images and standardized like them."""
+    return len(names) == 64 and any(
+        list(names) == [f"{prefix}{i}" for i in range(64)] for prefix in ("p", "px"))
+
+
 DIGITS_TASKS = ("all", "0-4", "5-9", "even_odd", "ge5", "groups")
 DIGITS_HALVES = ("all", "a", "b")
 DIGITS_HALF_SEED = 7  # fixed, so that a model pretrained on half "a" never saw a row of half "b"
@@ -942,6 +949,8 @@ def load_dataset(
             raise DataError("csv", 'data "csv" needs an uploaded CSV file; none was given')
         raw, y = csv.X, csv.y
         task, class_names, input_names = csv.task, list(csv.class_names), list(csv.feature_names)
+        if is_image_header(input_names):  # e.g. drawings from the page's pad: 8 x 8 pixels
+            image_shape = DIGITS_IMAGE_SHAPE
     elif name == "digits":
         raw, y = load_digits()
         half = digits_half_rows(digits_half, len(y))

@@ -575,3 +575,18 @@ def test_parse_csv_reads_back_what_was_written(rows):
     np.testing.assert_array_equal(data.X, np.array([[a, b] for a, b, _ in rows]))
     assert data.class_names == sorted(labels)
     assert [data.class_names[i] for i in data.y] == [c for *_, c in rows]
+
+
+def test_a_csv_of_64_pixel_columns_is_an_8x8_image_set() -> None:
+    from engine.data import load_dataset, parse_csv
+
+    rng = np.random.default_rng(0)
+    header = ",".join(f"p{i}" for i in range(64)) + ",label"
+    rows = [",".join(str(int(v)) for v in rng.integers(0, 17, 64)) + f",{'ab'[k % 2]}"
+            for k in range(12)]
+    d = load_dataset("csv", csv=parse_csv("\n".join([header, *rows])))
+    assert d.image_shape == (8, 8)
+    assert np.allclose(d.standardizer.std, d.standardizer.std[0])  # shared, like the digits
+    other = "x," + ",".join(f"p{i}" for i in range(63)) + ",label"
+    d2 = load_dataset("csv", csv=parse_csv("\n".join([other, *rows])))
+    assert d2.image_shape is None
