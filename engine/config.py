@@ -30,18 +30,34 @@ MAX_UNITS = 256
 MAX_SAMPLES = 5000
 
 
+class Rule(str):
+    """What a field allows, in English, carrying the same facts as data (``rule.data``, e.g.
+    {"kind": "number", "min": 0, "max": 10, ...}) so that a page can say it in its own
+    language."""
+
+    data: dict[str, Any]
+
+    def __new__(cls, text: str, **data: Any) -> Rule:
+        obj = super().__new__(cls, text)
+        obj.data = data
+        return obj
+
+
 @dataclass(frozen=True)
 class FieldError:
     field: str
     value: Any
-    message: str  # what is allowed
+    message: str  # what is allowed (a Rule when the schema states it)
 
     def __str__(self) -> str:
         return f"{self.field}: {self.value!r} is not allowed; {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
         value = self.value if _jsonable(self.value) else repr(self.value)
-        return {"field": self.field, "value": value, "message": str(self)}
+        d = {"field": self.field, "value": value, "message": str(self)}
+        if isinstance(self.message, Rule):
+            d["rule"] = self.message.data
+        return d
 
 
 class ConfigError(ValueError):
@@ -76,7 +92,10 @@ def _number(lo: float, hi: float, *, lo_open: bool = False, integer: bool = Fals
             nullable: bool = False) -> Callable[[Any], tuple[Any, str | None]]:
     kind = "a whole number" if integer else "a number"
     lo_txt = f"> {_fmt(lo)}" if lo_open else f"≥ {_fmt(lo)}"
-    rule = f"it must be {kind} {lo_txt} and ≤ {_fmt(hi)}" + (" (or null)" if nullable else "")
+    rule = Rule(f"it must be {kind} {lo_txt} and ≤ {_fmt(hi)}" + (" (or null)" if nullable
+                                                                   else ""),
+                kind="number", min=lo, max=hi, min_open=lo_open, integer=integer,
+                nullable=nullable)
 
     def check(v: Any) -> tuple[Any, str | None]:
         if v is None and nullable:
@@ -106,7 +125,7 @@ def _choice(options: Callable[[], list[str]] | list[str]
         allowed = options() if callable(options) else options
         if v in allowed:
             return v, None
-        return v, "allowed: " + ", ".join(allowed)
+        return v, Rule("allowed: " + ", ".join(allowed), kind="choice", choices=list(allowed))
 
     check.meta = lambda: {"choices": list(options() if callable(options)  # type: ignore[attr-defined]
                                           else options)}
@@ -114,7 +133,8 @@ def _choice(options: Callable[[], list[str]] | list[str]
 
 
 def _bool(v: Any) -> tuple[Any, str | None]:
-    return (v, None) if isinstance(v, bool) else (v, "it must be true or false")
+    return (v, None) if isinstance(v, bool) else (v, Rule("it must be true or false",
+                                                          kind="bool"))
 
 
 def _meta(meta: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -4,7 +4,7 @@
 // control that caused them.
 
 import { formatNumber, fromLogSlider, toLogSlider } from "./scales.js";
-import { t } from "./i18n.js";
+import { errorMessage, t } from "./i18n.js";
 
 export const LIVE = new Set(["optimizer", "lr", "momentum", "nesterov", "alpha", "betas", "eps",
   "weight_decay", "batch_size", "shuffle", "dropout", "regularization", "reg_rate"]);
@@ -240,7 +240,8 @@ export class Controls {
     if (!field && ev.id !== undefined && this.sentFields.has(ev.id)) field = this.sentFields.get(ev.id)[0];
     const slot = field ? this.root.querySelector(`[data-error-for="${field}"]`) : null;
     if (!slot) return false;
-    slot.textContent = ev.message;
+    const err = ev.errors?.find((e) => e.field === field) ?? (ev.field === field ? ev : null);
+    slot.textContent = err ? errorMessage(err) : ev.message;
     slot.hidden = false;
     slot.closest(".field, .group")?.classList.add("has-error");
     if (this.config) {

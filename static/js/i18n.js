@@ -91,6 +91,11 @@ export const STRINGS = {
     train: "train", test: "test", loss_axis: "Loss", acc_axis: "Accuracy", smoothed: "smoothed",
     layer_n: "layer {n}", grad_axis: "‖dL/dW‖ per layer", pred: "predicted", truth: "true",
     waiting: "Waiting for the server…", error_prefix: "Error: {msg}",
+    rule_number: "{field}: {value} is not allowed; it must be {kind} {low} and ≤ {max}{nullable}",
+    rule_whole: "a whole number", rule_real: "a number", rule_gt: "> {min}", rule_ge: "≥ {min}",
+    rule_nullable: " (or null)",
+    rule_choice: "{field}: {value} is not allowed; allowed: {choices}",
+    rule_bool: "{field}: {value} is not allowed; it must be true or false",
     // fine-tuning and the drawing pad
     ft_title: "Fine-tuning: start from a pretrained model",
     ft_intro: "Load a model, give it a new task with a new output layer, freeze the layers it already learned, and compare with the same network trained from scratch on the same few examples.",
@@ -311,6 +316,11 @@ export const STRINGS = {
     train: "訓練", test: "テスト", loss_axis: "損失", acc_axis: "正解率", smoothed: "平滑化",
     layer_n: "第{n}層", grad_axis: "層ごとの ‖dL/dW‖", pred: "予測", truth: "正解",
     waiting: "サーバーを待っています…", error_prefix: "エラー：{msg}",
+    rule_number: "{field}：{value} は使えません。{low}、{max} 以下の{kind}にしてください{nullable}。",
+    rule_whole: "整数", rule_real: "数", rule_gt: "{min} より大きく", rule_ge: "{min} 以上",
+    rule_nullable: "（空でも可）",
+    rule_choice: "{field}：{value} は使えません。使えるのは {choices} です。",
+    rule_bool: "{field}：{value} は使えません。true か false にしてください。",
     ft_title: "ファインチューニング：学習済みモデルから始める",
     ft_intro: "モデルを読み込み、出力層を新しくして新しいタスクを与え、学習済みの層を凍結して、同じ少数の例でゼロから学習した同じネットワークと比べます。",
     ft_zoo: "1. 学習済みモデル", ft_upload_model: "またはモデルファイル（.safetensors）を読み込む",
@@ -459,6 +469,28 @@ export function t(key, params = {}, language = lang) {
   const table = STRINGS[language] ?? STRINGS.en;
   const s = table[key] ?? STRINGS.en[key] ?? key;
   return s.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+}
+
+/**
+ * A field error in the current language. The server's errors carry their rule as data
+ * ({kind: "number", min, max, min_open, integer, nullable}, {kind: "choice", choices},
+ * {kind: "bool"}); an error without one keeps the server's own (English) message.
+ */
+export function errorMessage(err, language = lang) {
+  if (language === "en" && err?.message) return err.message;
+  const rule = err?.rule;
+  const p = { field: err?.field ?? "", value: JSON.stringify(err?.value) };
+  if (rule?.kind === "number") {
+    const fmt = (x) => String(Number.isInteger(x) ? x : +x.toPrecision(6));
+    return t("rule_number", {
+      ...p, kind: t(rule.integer ? "rule_whole" : "rule_real", {}, language),
+      low: t(rule.min_open ? "rule_gt" : "rule_ge", { min: fmt(rule.min) }, language),
+      max: fmt(rule.max), nullable: rule.nullable ? t("rule_nullable", {}, language) : "",
+    }, language);
+  }
+  if (rule?.kind === "choice") return t("rule_choice", { ...p, choices: rule.choices.join(", ") }, language);
+  if (rule?.kind === "bool") return t("rule_bool", p, language);
+  return err?.message ?? "";
 }
 
 export function getLanguage() {

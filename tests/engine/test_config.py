@@ -4,6 +4,7 @@ ones are refused)."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -205,8 +206,9 @@ def test_error_to_dict_is_json_ready() -> None:
     err = rejected({"lr": float("nan"), "betas": (0.9, 2)})
     for e in err.errors:
         d = e.to_dict()
-        assert set(d) == {"field", "value", "message"}
+        assert {"field", "value", "message"} <= set(d) <= {"field", "value", "message", "rule"}
         assert d["message"].startswith(d["field"] + ": ")
+        json.dumps(d)  # the rule too is plain JSON
 
 
 def test_a_rejected_update_leaves_the_base_unchanged() -> None:
@@ -453,3 +455,13 @@ def test_random_invalid_configs_are_rejected_naming_the_field(
     assert fields == [name]
     message = str(info.value)
     assert message.startswith(f"{name}: {value!r} is not allowed; ")
+
+
+def test_a_field_error_carries_its_rule_as_data_for_other_languages() -> None:
+    with pytest.raises(ConfigError) as info:
+        validate({"lr": 11, "activation": "swish", "shuffle": 1})
+    rules = {e["field"]: e.get("rule") for e in (x.to_dict() for x in info.value.errors)}
+    assert rules["lr"] == {"kind": "number", "min": 0, "max": 10, "min_open": True,
+                           "integer": False, "nullable": False}
+    assert rules["activation"]["kind"] == "choice" and "relu" in rules["activation"]["choices"]
+    assert rules["shuffle"] == {"kind": "bool"}

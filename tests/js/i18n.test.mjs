@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { STRINGS, detectLanguage, t } from "../../static/js/i18n.js";
+import { STRINGS, detectLanguage, errorMessage, t } from "../../static/js/i18n.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const template = readFileSync(`${root}templates/index.html`, "utf8");
@@ -54,4 +54,19 @@ test("the browser language picks the default; placeholders are filled", () => {
   assert.equal(detectLanguage(undefined), "en");
   assert.equal(t("test_size", { n: 250 }, "en"), "250 test samples");
   assert.equal(t("test_size", { n: 250 }, "ja"), "テストサンプル 250 個");
+});
+
+test("a field error is said in Japanese from its rule; English keeps the server's words", () => {
+  const lr = { field: "lr", value: 11, message: "lr: 11 is not allowed; it must be a number > 0 and ≤ 10",
+    rule: { kind: "number", min: 0, max: 10, min_open: true, integer: false, nullable: false } };
+  assert.equal(errorMessage(lr, "en"), lr.message);
+  assert.equal(errorMessage(lr, "ja"), "lr：11 は使えません。0 より大きく、10 以下の数にしてください。");
+  const act = { field: "activation", value: "swish", message: "…",
+    rule: { kind: "choice", choices: ["relu", "tanh"] } };
+  assert.equal(errorMessage(act, "ja"), "activation：\"swish\" は使えません。使えるのは relu, tanh です。");
+  const seed = { field: "seed", value: 1.5, message: "…",
+    rule: { kind: "number", min: 0, max: 2147483647, min_open: false, integer: true, nullable: false } };
+  assert.match(errorMessage(seed, "ja"), /0 以上、2147483647 以下の整数/);
+  const other = { field: "freeze", value: [0, 1, 2], message: "freeze: every layer would be frozen" };
+  assert.equal(errorMessage(other, "ja"), other.message, "no rule: the server's message");
 });
