@@ -93,7 +93,7 @@ export const STRINGS = {
     waiting: "Waiting for the server…", error_prefix: "Error: {msg}",
     rule_number: "{field}: {value} is not allowed; it must be {kind} {low} and ≤ {max}{nullable}",
     rule_whole: "a whole number", rule_real: "a number", rule_gt: "> {min}", rule_ge: "≥ {min}",
-    rule_nullable: " (or null)",
+    rule_nullable: " (or null)", race_momentum_short: "momentum", race_lr_short: "lr",
     rule_choice: "{field}: {value} is not allowed; allowed: {choices}",
     rule_bool: "{field}: {value} is not allowed; it must be true or false",
     // fine-tuning and the drawing pad
@@ -318,7 +318,7 @@ export const STRINGS = {
     waiting: "サーバーを待っています…", error_prefix: "エラー：{msg}",
     rule_number: "{field}：{value} は使えません。{low}、{max} 以下の{kind}にしてください{nullable}。",
     rule_whole: "整数", rule_real: "数", rule_gt: "{min} より大きく", rule_ge: "{min} 以上",
-    rule_nullable: "（空でも可）",
+    rule_nullable: "（空でも可）", race_momentum_short: "モーメンタム", race_lr_short: "学習率",
     rule_choice: "{field}：{value} は使えません。使えるのは {choices} です。",
     rule_bool: "{field}：{value} は使えません。true か false にしてください。",
     ft_title: "ファインチューニング：学習済みモデルから始める",

@@ -20,8 +20,8 @@ export const runnerColor = (k) => classColor(k + 2);
 /** A short label for a runner from its fields, e.g. "SGD + momentum 0.9, lr 0.1". */
 export function runnerLabel(r) {
   const name = { sgd: "SGD", rmsprop: "RMSProp", adam: "Adam", adamw: "AdamW", adagrad: "Adagrad" }[r.optimizer] ?? r.optimizer;
-  const mom = MOMENTUM_OPTS.includes(r.optimizer) && r.momentum > 0 ? ` + momentum ${formatNumber(r.momentum, 3)}` : "";
-  return `${name}${mom}, lr ${formatNumber(r.lr, 3)}`;
+  const mom = MOMENTUM_OPTS.includes(r.optimizer) && r.momentum > 0 ? ` + ${t("race_momentum_short")} ${formatNumber(r.momentum, 3)}` : "";
+  return `${name}${mom}, ${t("race_lr_short")} ${formatNumber(r.lr, 3)}`;
 }
 
 /**
