@@ -41,7 +41,7 @@ class Case:
     activation: str
     output: str  # "sigmoid" (binary cross-entropy) or "softmax" (cross-entropy)
     batch: int
-    target: float  # the speed-up over torch that DESIGN.md asks for
+    target: float  # the speed-up over torch we aim for (docs/performance.md)
 
 
 CASES = [
@@ -182,7 +182,41 @@ def main(argv: list[str] | None = None) -> int:
             row += (f" {theirs:,.0f} | {1e6 / theirs:.1f} | {ratio:.2f}× |"
                     f" ≥ {c.target:g}× ({ok}) |")
         print(row)
+    if not args.case:
+        snapshot_costs(args.rounds)
     return 0
+
+
+def snapshot_costs(rounds: int) -> None:
+    """What drawing costs next to training: the server evaluates and snapshots a run once per
+    frame (30 a second), while it trains thousands of steps a second."""
+    from engine.trainer import Trainer
+
+    runs = [("spiral (default: 2-8-8-1, batch 10)", {"data": "spiral"}),
+            ("digits (64-64-32-10, batch 32)", {"data": "digits", "layers": [64, 32],
+                                                "activation": "relu", "batch_size": 32})]
+    print("\n| run | µs/step | µs/evaluate | µs/snapshot | share of training time at 30 frames/s |")
+    print("|---|---:|---:|---:|---:|")
+    for name, cfg in runs:
+        tr = Trainer(cfg)
+        tr.step(200)
+        step, ev, snap = [], [], []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            tr.step(500)
+            t1 = time.perf_counter()
+            for _ in range(20):
+                tr.evaluate(record=False)
+            t2 = time.perf_counter()
+            for _ in range(20):
+                tr.snapshot()
+            t3 = time.perf_counter()
+            step.append((t1 - t0) / 500)
+            ev.append((t2 - t1) / 20)
+            snap.append((t3 - t2) / 20)
+        s, e, n = (statistics.median(x) * 1e6 for x in (step, ev, snap))
+        share = 30 * (e + n) / 1e6  # seconds a second spent drawing-side
+        print(f"| {name} | {s:.1f} | {e:.0f} | {n:.0f} | {share:.1%} |")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import argparse
 import csv
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -54,15 +55,19 @@ def read_config(path: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}, column "
                          f"{exc.colno}") from None
+    except RecursionError:
+        raise UsageError(f"{path}: the JSON is nested too deeply to be a configuration"
+                         ) from None
     try:
         return cfgmod.validate(raw)
     except cfgmod.ConfigError as exc:
         raise UsageError(f"{path}: {exc}") from None
 
 
-def make_trainer(cfg: dict[str, Any], where: str, model: Any = None) -> Trainer:
+def make_trainer(cfg: dict[str, Any], where: str, model: Any = None,
+                 preprocessing: dict[str, Any] | None = None) -> Trainer:
     try:
-        return Trainer(cfg, model=model)
+        return Trainer(cfg, model=model, preprocessing=preprocessing)
     except (cfgmod.ConfigError, DataError) as exc:
         raise UsageError(f"{where}: {exc}") from None
 
@@ -127,8 +132,23 @@ def confusion_lines(tr: Trainer) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- commands
+def check_writable(path: str | None, what: str) -> None:
+    """Fail before training, not after it, when an output file cannot be written."""
+    if not path:
+        return
+    p = Path(path)
+    if p.is_dir():
+        raise UsageError(f"{path}: the {what} path is a folder; give a file name")
+    if not p.parent.exists():
+        raise UsageError(f"{path}: the folder {p.parent} for the {what} does not exist")
+    if not os.access(p if p.exists() else p.parent, os.W_OK):
+        raise UsageError(f"{path}: cannot write the {what} (permission denied)")
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     cfg = read_config(args.config)
+    check_writable(args.out, "model")
+    check_writable(args.metrics, "metrics file")
     tr = make_trainer(cfg, args.config)
     if args.epochs is not None:
         per_epoch = math.ceil(len(tr.X_train) / tr.batch_size)
@@ -170,7 +190,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     try:
-        net, _, stored = load_model_full(args.model)
+        net, pre, stored = load_model_full(args.model)
     except OSError as exc:
         raise UsageError(f"{args.model}: cannot read the model file ({exc.strerror})") from None
     except ModelFileError as exc:
@@ -187,7 +207,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     else:
         raise UsageError(f"{args.model}: the file stores no run configuration; give one with "
                          "--config CONFIG.json")
-    tr = make_trainer(cfg, where, model=net)
+    tr = make_trainer(cfg, where, model=net, preprocessing=pre)  # the model's own scaling
     m = tr.evaluate(record=False)
     print(f"{cfg['data']}: {len(tr.X_train)} training and {len(tr.X_test)} test examples")
     for line in summary(tr, m):
@@ -252,6 +272,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # e.g. the disk filled up while saving
+        print(f"error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)

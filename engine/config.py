@@ -50,10 +50,12 @@ class FieldError:
     message: str  # what is allowed (a Rule when the schema states it)
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.value!r} is not allowed; {self.message}"
+        return f"{self.field}: {_short(self.value)} is not allowed; {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
-        value = self.value if _jsonable(self.value) else repr(self.value)
+        """JSON-ready (strict JSON: an infinite or NaN value, or anything long or odd, is given
+        as its shortened repr)."""
+        value = self.value if _jsonable(self.value) else _short(self.value)
         d = {"field": self.field, "value": value, "message": str(self)}
         if isinstance(self.message, Rule):
             d["rule"] = self.message.data
@@ -68,8 +70,24 @@ class ConfigError(ValueError):
         super().__init__("; ".join(str(e) for e in errors))
 
 
+MAX_ECHO = 200  # characters of a bad value repeated back in a message
+
+
+def _short(v: Any) -> str:
+    """repr(v), cut to MAX_ECHO characters: an error never echoes a huge value back."""
+    r = repr(v)
+    return r if len(r) <= MAX_ECHO else r[: MAX_ECHO - 1] + "…"
+
+
 def _jsonable(v: Any) -> bool:
-    return v is None or isinstance(v, (bool, int, float, str, list, dict))
+    """Whether v can be echoed as it is in strict JSON, and is short."""
+    import json
+
+    try:
+        text = json.dumps(v, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return len(text) <= MAX_ECHO
 
 
 @dataclass(frozen=True)

@@ -54,10 +54,12 @@ class Trainer:
     """Everything about one run. Not thread-safe: drive it from one thread."""
 
     def __init__(self, config: Mapping[str, Any] | None = None, *, csv: CsvData | None = None,
-                 model: Network | None = None, model_file: bytes | None = None) -> None:
+                 model: Network | None = None, model_file: bytes | None = None,
+                 preprocessing: Mapping[str, Any] | None = None) -> None:
         """``model``: a Network to train as it is (it must fit the data). ``model_file``: the
         bytes of an uploaded safetensors model, used when the configuration says
-        ``"model": "upload"``; a zoo model is named by ``"model"`` itself."""
+        ``"model": "upload"``; a zoo model is named by ``"model"`` itself. ``preprocessing``
+        (with ``model``): what the model's file stores; its standardizer is used for the data."""
         self.config = cfgmod.validate(config or {})
         self.csv = csv
         self.model_file = model_file
@@ -66,6 +68,7 @@ class Trainer:
             raise cfgmod.ConfigError([cfgmod.FieldError("data", "csv",
                                                         "upload a CSV file first")])
         self.pretrained = model
+        self.pretrained_preprocessing = dict(preprocessing or {})
         self.history: dict[str, list[float]] = {k: [] for k in HISTORY_KEYS}
         self.history_dropped = 0  # points thinned out of a long history
         self._build_data()
@@ -95,6 +98,8 @@ class Trainer:
         self.output, self.loss_name = output, loss
         l1, l2 = self._reg()
         if self.pretrained is not None:
+            if self.pretrained_preprocessing:
+                self._use_preprocessing(self.pretrained, self.pretrained_preprocessing, "model")
             self._check_model(self.pretrained)
             self.net = self.pretrained
             self.output, self.loss_name = self.net.output, str(self.net.loss)
@@ -139,18 +144,7 @@ class Trainer:
                 net, pre, _ = load(name)
         except (ModelFileError, ValueError) as exc:
             raise cfgmod.ConfigError([cfgmod.FieldError("model", name, str(exc))]) from None
-        inputs = d.X_train.shape[1]
-        if net.sizes[0] != inputs:
-            raise cfgmod.ConfigError([cfgmod.FieldError(
-                "model", name, f"the model takes {net.sizes[0]} inputs; this data set gives "
-                f"{inputs}: choose data of the model's width")])
-        if pre.get("features", []) != d.features:
-            raise cfgmod.ConfigError([cfgmod.FieldError(
-                "features", c["features"],
-                f"the model was trained on the features {pre.get('features')}; use the same")])
-        if "standardizer" in pre:  # the model's own scaling, not one refitted on new data
-            d.standardizer = Standardizer.from_dict(pre["standardizer"])
-            d.X_train, d.X_test = d.inputs(d.raw_train), d.inputs(d.raw_test)
+        self._use_preprocessing(net, pre, name)
         same_task = (pre.get("data") == d.name and pre.get("class_names") == d.class_names
                      and pre.get("task", d.task) == d.task)
         replace = c["replace_head"] == "replace" or (c["replace_head"] == "auto"
@@ -167,6 +161,28 @@ class Trainer:
         self.net = net
         # the configuration says what is true: the architecture is the model's
         c["layers"], c["activation"], c["dtype"] = net.sizes[1:-1], net.activation, net.dtype
+
+    def _use_preprocessing(self, net: Network, pre: Mapping[str, Any], name: Any) -> None:
+        """Feed a pretrained model its data as it was trained: same width, same features, and
+        its own standardizer (not one refitted on the new, maybe few, examples)."""
+        c, d = self.config, self.data
+        inputs = d.X_train.shape[1]
+        if net.sizes[0] != inputs:
+            raise cfgmod.ConfigError([cfgmod.FieldError(
+                "model", name, f"the model takes {net.sizes[0]} inputs; this data set gives "
+                f"{inputs}: choose data of the model's width")])
+        if pre.get("features", d.features) != d.features:
+            raise cfgmod.ConfigError([cfgmod.FieldError(
+                "features", c["features"],
+                f"the model was trained on the features {pre.get('features')}; use the same")])
+        if "standardizer" in pre:  # the model's own scaling
+            std = Standardizer.from_dict(pre["standardizer"])
+            if len(std.mean) != inputs:
+                raise cfgmod.ConfigError([cfgmod.FieldError(
+                    "model", name, "the model's stored standardizer does not fit its inputs")])
+            d.standardizer = std
+            d.X_train, d.X_test = d.inputs(d.raw_train), d.inputs(d.raw_test)
+            self._grid_cache = {}
 
     def _apply_freeze(self) -> None:
         """Freeze the layers listed in the configuration, unfreeze the others."""
@@ -307,7 +323,12 @@ class Trainer:
             quantity = "gradient"
         what = {"loss": "the loss", "update": "the weight update",
                 "gradient": "the gradient"}[quantity]
-        kind = "NaN" if value is not None and math.isnan(value) else "infinite"
+        if value is not None:
+            nan = math.isnan(value)
+        else:  # an array went bad: NaN if any entry is NaN, otherwise it overflowed
+            arr = self.net.grads if quantity == "gradient" else self.net.update
+            nan = bool(np.isnan(arr).any())
+        kind = "NaN" if nan else "infinite"
         lr = self.config["lr"]
         self.diverged = {
             "step": step, "quantity": quantity,
@@ -510,7 +531,7 @@ class Trainer:
     def snapshot(self, grid: int | None = 40, neuron_grid: int | None = 16) -> dict[str, Any]:
         """Arrays for drawing the current state (float32 unless said), cheap next to training.
 
-        W{i} (out, in), b{i}, dW{i}, db{i} (last gradients), dW_update{i}; grad_norm (L,) and
+        W{i} (out, in), b{i}, dW{i}, db{i} (last gradients); grad_norm (L,) and
         update_ratio (L,) per layer = ‖ΔW‖ / ‖W‖; frozen (L,) uint8; mask{i} (units,) uint8 keep
         flags of the first sample of the last batch when dropout is on; for 2-D data,
         grid_output (R, R) or (R, R, K) and grid_hidden{i} (units, r, r) over [-6, 6]²;
@@ -538,7 +559,7 @@ class Trainer:
         arrays["update_ratio"] = ratio
         arrays["frozen"] = np.array([not la.trainable for la in net.layers], np.uint8)
         if self.data.features and grid:  # a 2-D set: draw the output over the plane
-            with _keeping_caches(net):
+            with _keeping_caches(net), np.errstate(over="ignore", invalid="ignore"):
                 _, inputs = self.grid(grid)
                 p = output_activation(net.output, net.forward(inputs))
                 k = p.shape[1]

@@ -1,4 +1,4 @@
-// The control panel: every configuration field of issue 6, bound by data-field attributes in
+// The control panel: every configuration field, bound by data-field attributes in
 // the template. Live fields are sent at once with `set`; a field that rebuilds the run asks
 // first (unless nothing has been trained yet). The server's validation errors appear under the
 // control that caused them.

@@ -159,3 +159,22 @@ def test_a_diverging_run_exits_1_with_the_message(tmp_path: Path) -> None:
     r = run("train", cfg, "--steps", "500", "--quiet", cwd=tmp_path)
     assert r.returncode == 1
     assert "diverged:" in r.stderr and "learning rate 10" in r.stderr
+
+
+def test_an_output_path_that_cannot_be_written_fails_before_training(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.json"
+    cfg.write_text(json.dumps({"data": "xor", "samples": 60}))
+    for flag in ("--out", "--metrics"):
+        r = run("train", str(cfg), "--steps", "5", flag, str(tmp_path / "no" / "such" / "x"),
+                cwd=tmp_path)
+        assert r.returncode == 2
+        assert "does not exist" in r.stderr and "Traceback" not in r.stderr
+        assert "steps" not in r.stdout  # nothing was trained
+
+
+def test_a_deeply_nested_config_file_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    cfg = tmp_path / "deep.json"
+    cfg.write_text("[" * 100_000 + "]" * 100_000)
+    r = run("train", str(cfg), cwd=tmp_path)
+    assert r.returncode == 2 and "nested too deeply" in r.stderr
+    assert "Traceback" not in r.stderr

@@ -465,3 +465,14 @@ def test_a_field_error_carries_its_rule_as_data_for_other_languages() -> None:
                            "integer": False, "nullable": False}
     assert rules["activation"]["kind"] == "choice" and "relu" in rules["activation"]["choices"]
     assert rules["shuffle"] == {"kind": "bool"}
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), 1e400, [float("nan")],
+                                   "x" * 10_000, list(range(5000))])
+def test_an_error_about_a_strange_value_is_strict_json_and_short(value: Any) -> None:
+    with pytest.raises(ConfigError) as info:
+        validate({"lr": value})
+    d = info.value.errors[0].to_dict()
+    text = json.dumps(d, allow_nan=False)  # would raise on NaN or inf
+    assert len(text) < 1000
+    assert d["field"] == "lr"

@@ -205,3 +205,21 @@ def test_python_api_doc_example_runs(index: int, tmp_path: Path,
         pytest.importorskip("torch")  # PyTorch is optional: only this example needs it
     monkeypatch.chdir(tmp_path)  # the examples write model files in the working directory
     exec(compile(code, f"docs/python-api.md example {index + 1}", "exec"), {})
+
+
+def test_a_loaded_model_is_fed_with_its_own_standardizer_not_a_refitted_one(tmp_path) -> None:
+    from engine.serialize import model_from_bytes
+    from engine.trainer import Trainer
+
+    small = Trainer({"data": "gaussians", "samples": 40, "noise": 0.5})
+    small.step(20)
+    net, pre, _ = model_from_bytes(small.model_bytes())
+    big = Trainer({"data": "gaussians", "samples": 4000, "noise": 0.5}, model=net,
+                  preprocessing=pre)
+    np.testing.assert_allclose(big.data.standardizer.mean, pre["standardizer"]["mean"])
+    refit = Trainer({"data": "gaussians", "samples": 4000, "noise": 0.5})
+    assert not np.allclose(refit.data.standardizer.mean, pre["standardizer"]["mean"])
+    # the same points give the same predictions as in the run that trained the model
+    X = small.data.raw_test
+    np.testing.assert_allclose(big.net.predict(big.data.inputs(X)),
+                               small.net.predict(small.data.inputs(X)), rtol=1e-6)

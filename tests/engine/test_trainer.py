@@ -575,3 +575,21 @@ def test_a_loaded_model_must_fit_the_data() -> None:
         Trainer({"data": "plane"}, model=Network([2, 8, 1], output="sigmoid"))
     Trainer({"data": "circle"}, model=Network([2, 8, 1], output="sigmoid"))
     Trainer({"data": "circle"}, model=Network([2, 8, 2], output="softmax"))
+
+
+def test_a_nan_update_is_called_nan_and_an_overflow_infinite() -> None:
+    for bad, word in ((float("nan"), "NaN"), (float("inf"), "infinite")):
+        tr = Trainer({"data": "xor", "samples": 60})
+        tr.step(2)
+        good = tr.net.params.copy()
+        real = tr.opt.step_update
+
+        def poisoned(net, grads=None, _real=real, _bad=bad):
+            _real(net, grads)
+            net.update[0] = _bad
+
+        tr.opt.step_update = poisoned  # type: ignore[method-assign]
+        assert tr.step(1) == 0
+        assert tr.diverged is not None and tr.diverged["quantity"] == "update"
+        assert f"became {word} at step 3" in tr.diverged["message"]
+        np.testing.assert_array_equal(tr.net.params, good)
