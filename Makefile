@@ -30,7 +30,6 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check engine app tests benchmarks scripts
-	$(BIN)/ruff format --check engine app tests benchmarks scripts
 	$(BIN)/mypy engine
 
 models: $(VENV)/.installed

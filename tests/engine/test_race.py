@@ -187,8 +187,10 @@ def test_runner_labels() -> None:
         return runner_label(validate(kw))
 
     assert label(optimizer="sgd", lr=0.1, momentum=0) == "SGD, lr 0.1"
-    assert label(optimizer="sgd", lr=0.1) == "SGD, momentum 0.9, lr 0.1"
-    assert label(optimizer="sgd", lr=0.1, nesterov=True) == "SGD, Nesterov momentum 0.9, lr 0.1"
+    assert label(optimizer="sgd", lr=0.1) == "SGD, lr 0.1"  # momentum defaults to 0
+    assert label(optimizer="sgd", lr=0.1, momentum=0.9) == "SGD, momentum 0.9, lr 0.1"
+    assert label(optimizer="sgd", lr=0.1, momentum=0.9, nesterov=True) == (
+        "SGD, Nesterov momentum 0.9, lr 0.1")
     assert label(optimizer="adam", lr=0.01) == "Adam, lr 0.01"
     assert label(optimizer="adamw", lr=0.001, weight_decay=0.01) == (
         "AdamW, lr 0.001, weight decay 0.01")
