@@ -245,8 +245,8 @@ def race_figures(config: Mapping[str, Any], race: Mapping[str, Any], steps: int
     """Run a race for ``steps`` steps, evaluating every ``evaluate_every`` steps: the winner's
     label (or None), and per runner label the step it reached the target (or None), its final
     train loss and whether it diverged."""
-    r = Race(config, race["runners"], race["target_loss"])
     every = race.get("evaluate_every", 1)
+    r = Race(config, race["runners"], race["target_loss"], check_every=every)
     done = 0
     while done < steps:
         n = min(every, steps - done)

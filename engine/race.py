@@ -46,6 +46,7 @@ MIN_RUNNERS, MAX_RUNNERS = 2, 4
 MAX_LABEL = 60
 METRICS = {"train_loss": "min", "test_loss": "min", "train_acc": "max", "test_acc": "max"}
 """The metrics a target may name: "min" ones are reached at ≤ value, "max" ones at ≥ value."""
+CHECK_EVERY = 10  # steps between two judgements of the runners against the target
 _NAMES = {"sgd": "SGD", "rmsprop": "RMSProp", "adam": "Adam", "adamw": "AdamW",
           "adagrad": "Adagrad"}
 
@@ -189,13 +190,21 @@ class Race:
 
     def __init__(self, config: Mapping[str, Any], runners: Sequence[Mapping[str, Any]],
                  target_loss: float | None = None, *, target: Mapping[str, Any] | None = None,
-                 csv: CsvData | None = None, model_file: bytes | None = None) -> None:
+                 csv: CsvData | None = None, model_file: bytes | None = None,
+                 check_every: int = CHECK_EVERY) -> None:
         """``config``: a run configuration; ``runners``: 2 to 4 objects of RUNNER_FIELDS and an
         optional ``label``; ``target``: {"metric", "value"} (default train loss 0.1;
         ``target_loss`` is a shorthand for a train-loss target). ``csv``/``model_file`` as for
-        Trainer. Raises ConfigError naming the field."""
+        Trainer. ``check_every``: the runners are judged against the target every this many
+        steps, on the same steps for all, whatever drives the race. Raises ConfigError naming
+        the field."""
         base = cfgmod.validate(config)
         self.config = base
+        if isinstance(check_every, bool) or not isinstance(check_every, int) or not (
+                1 <= check_every <= 10_000):
+            raise ConfigError([FieldError("check_every", check_every,
+                                          "it must be a whole number from 1 to 10000")])
+        self.check_every = check_every
         configs = check_runners(runners, base)
         self.specs = [dict(r) for r in runners]
         """The runners as given (fields and label), to build the race again."""
@@ -261,8 +270,29 @@ class Race:
 
     def step(self, n: int = 1) -> list[int]:
         """Advance every runner n steps; a diverged runner stays where it stopped while the
-        others go on. Returns the steps each runner took."""
-        return [r.trainer.step(n) for r in self.runners]
+        others go on. Every ``check_every`` steps each runner is judged against the target
+        (its metrics computed, not added to its history), so when a runner reaches the target
+        does not depend on how often anyone draws the race. Returns the steps each took."""
+        done = [0] * len(self.runners)
+        while True:
+            left = n - max(done)
+            if left <= 0:
+                break
+            lead = self.lead.step_count
+            k = min(left, self.check_every - lead % self.check_every)
+            took = [r.trainer.step(k) for r in self.runners]
+            done = [d + t for d, t in zip(done, took, strict=True)]
+            if not any(took):
+                break
+            self._check()
+        return done
+
+    def _check(self) -> None:
+        """Judge the runners standing on a check step."""
+        for r in self.runners:
+            tr = r.trainer
+            if tr.diverged is None and tr.step_count % self.check_every == 0:
+                r.record(tr.evaluate(record=False))
 
     def train_epoch(self) -> int:
         """Steps to the end of the current epoch (every runner in lockstep); returns the steps
@@ -278,27 +308,31 @@ class Race:
         return steps
 
     def evaluate(self) -> list[dict[str, Any]]:
-        """Evaluate every runner (appending a point to its history) and note new bests of every
-        metric. Returns each runner's metrics (Trainer.evaluate)."""
+        """Evaluate every runner, appending a point to its history (the curves). Reaching the
+        target is judged on the check steps only (see step). Returns each runner's metrics."""
         out = []
         for r in self.runners:
             m = r.trainer.evaluate()
-            r.record(m)
+            if r.trainer.step_count % self.check_every == 0:
+                r.record(m)
             out.append(m)
         return out
 
     def winner(self) -> dict[str, Any] | None:
-        """The runner that reached the target first: fewest steps, ties broken by less
-        training time. {"runner": index, "label", "step", "seconds"}, or None."""
-        best: tuple[int, float, int] | None = None
-        for i, r in enumerate(self.runners):
-            hit = r.reached(self._target)
-            if hit is not None and (best is None or hit < best[:2]):
-                best = (hit[0], hit[1], i)
-        if best is None:
+        """The runner that reached the target in the fewest steps: {"runner": index, "label",
+        "step", "seconds", "tie": [indices of every runner that reached it at that same check
+        step]} (a tie when there are two or more; training seconds do not break it: they
+        measure the machine, not the method), or None while no runner has."""
+        hits = [(hit[0], hit[1], i) for i, r in enumerate(self.runners)
+                if (hit := r.reached(self._target)) is not None]
+        if not hits:
             return None
-        step, seconds, i = best
-        return {"runner": i, "label": self.runners[i].label, "step": step, "seconds": seconds}
+        step = min(h[0] for h in hits)
+        tie = [i for s, _, i in hits if s == step]
+        i = tie[0]
+        seconds = next(sec for s, sec, j in hits if j == i)
+        return {"runner": i, "label": self.runners[i].label, "step": step, "seconds": seconds,
+                "tie": tie}
 
     def reset(self) -> None:
         """Every runner back to step 0 with its initial weights."""

@@ -122,15 +122,31 @@ def test_changing_the_target_judges_the_race_again() -> None:
         Race(SPIRAL, [SGD, ADAM], target_loss=float("nan"))
 
 
-def test_a_tie_on_steps_goes_to_the_runner_that_took_less_time() -> None:
-    race = Race({"data": "gaussians"}, [ADAM, ADAM], target_loss=10.0)
+def test_equal_steps_are_a_tie_whatever_the_seconds() -> None:
+    race = Race({"data": "gaussians"}, [ADAM, ADAM], target_loss=10.0, check_every=5)
+    race.trainers[0].train_seconds += 100.0  # runner 0 took far longer: time does not count
     race.step(5)
-    race.trainers[0].train_seconds += 100.0  # runner 0 took far longer to get there
-    race.evaluate()
     w = race.winner()
-    assert w is not None and w["runner"] == 1 and w["step"] == 5
-    race.trainers[1].train_seconds += 1000.0  # after the fact: the recorded time counts
-    assert race.winner() == w
+    assert w is not None and w["step"] == 5 and w["tie"] == [0, 1]
+
+
+def test_the_target_is_judged_on_check_steps_not_when_the_race_is_drawn() -> None:
+    """Evaluating (drawing) at odd moments must not change when a runner reached the target."""
+    cfg = {"data": "spiral", "layers": [16, 16], "activation": "relu"}
+    runners = [{"optimizer": "adam", "lr": 0.01}, {"optimizer": "sgd", "lr": 0.1}]
+    a = Race(cfg, runners, target_loss=0.62, check_every=10)
+    b = Race(cfg, runners, target_loss=0.62, check_every=10)
+    for _ in range(40):
+        a.step(10)
+    for n in (7, 13, 3, 17, 1, 9) * 20:  # b is driven and drawn at irregular steps
+        b.step(n)
+        b.evaluate()
+        if b.lead.step_count >= 400:
+            break
+    wa, wb = a.winner(), b.winner()
+    assert wa is not None and wb is not None
+    assert wa["step"] % 10 == 0
+    assert (wa["runner"], wa["step"]) == (wb["runner"], wb["step"])
 
 
 def test_a_diverged_runner_stops_while_the_others_go_on() -> None:
