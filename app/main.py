@@ -11,25 +11,32 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from . import __version__
+from .limits import BodyLimit, short
 from .routes import catalog, pages, sessions, ws
 from .sessions import SessionManager
 from .settings import Settings
 
 log = logging.getLogger("app")
 
+OFFLINE_NOTE = ("<p style=\"font:14px sans-serif;margin:8px 16px\">This page loads Swagger UI "
+                "from the internet; offline only this note shows. The API is described at "
+                "<a href=\"/openapi.json\">/openapi.json</a> and in docs/protocol.md, and the "
+                "rest of Backprop Lab works offline.</p>")
+
 
 async def _reaper(manager: SessionManager) -> None:
-    ttl = manager.settings.session_ttl_seconds
-    interval = min(30.0, max(0.05, ttl / 4))
+    s = manager.settings
+    interval = min(30.0, max(0.05, min(s.session_ttl_seconds, s.unclaimed_ttl_seconds) / 4))
     while True:
         await asyncio.sleep(interval)
-        for sid in manager.reap():
-            log.info("session %s closed after %.0f s without clients", sid, ttl)
+        for sid, why in manager.reap():
+            log.info("session %s closed: %s", sid, why)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await reaper
             await asyncio.to_thread(manager.close_all)
 
-    app = FastAPI(title="Backprop Lab", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="Backprop Lab", version=__version__, lifespan=lifespan, docs_url=None,
                   description="Watch a neural network learn, live, and steer it while it "
                               "learns. The websocket protocol is in docs/protocol.md.")
     app.state.settings = settings
@@ -66,9 +73,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             value = e.get("input")
             if not isinstance(value, str | int | float | bool | type(None)):
                 value = None
-            detail.append({"field": name, "value": value,
-                           "message": f"{name}: {e.get('msg', 'invalid')}"})
+            detail.append({"field": short(name), "value": short(value),
+                           "message": short(f"{name}: {e.get('msg', 'invalid')}", 400)})
         return JSONResponse({"detail": detail}, status_code=422)
+
+    logging.getLogger("uvicorn.error").addFilter(ws.DENIAL_LOG_FILTER)  # see its docstring
+    app.add_middleware(BodyLimit)
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        """Swagger UI, which the browser loads from a CDN: the page says what works offline."""
+        page = get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json",
+                                   title=f"{app.title} - API")
+        return HTMLResponse(page.body.decode().replace("<body>", "<body>" + OFFLINE_NOTE, 1))
 
     app.include_router(catalog.router)
     app.include_router(sessions.router)

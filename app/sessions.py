@@ -21,7 +21,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,12 +30,13 @@ import numpy as np
 
 from engine import config as cfgmod
 from engine import lessons
-from engine.data import DATASETS, CsvData, DataError
+from engine.data import DATASETS, CsvData, DataError, digits_half_rows, load_digits, relabel_digits
 from engine.race import RUNNER_FIELDS, Race
 from engine.trainer import DATA_FIELDS, HISTORY_KEYS, Trainer
 
 from . import frames
 from .gate import Gate
+from .limits import short, short_errors
 from .settings import Settings
 
 log = logging.getLogger("app.sessions")
@@ -87,6 +88,38 @@ def count_params(cfg: Mapping[str, Any], csv: CsvData | None = None) -> int:
     return sum(o * i + o for i, o in zip(sizes[:-1], sizes[1:], strict=True))
 
 
+def count_rows(cfg: Mapping[str, Any], csv: CsvData | None = None) -> tuple[int, int]:
+    """(training rows, test rows) of the data a (validated) configuration loads, without
+    loading it (``train_per_class`` counted as its most)."""
+    name = cfg["data"]
+    if name == "csv":
+        n = 0 if csv is None else len(csv.y)
+        n_classes = 0 if csv is None else len(csv.class_names)
+    elif name == "digits":
+        _, y = load_digits()
+        y = y[digits_half_rows(cfg["digits_half"], len(y))]
+        try:
+            rows, _, names = relabel_digits(y, cfg["digits_task"], cfg["digit_groups"])
+        except DataError:
+            rows, names = y, [str(d) for d in range(10)]  # the engine names the field
+        n, n_classes = len(rows), len(names)
+    else:
+        n = cfg["samples"]
+        n_classes = cfg["classes"] if name == "blobs" else DATASETS[name].n_classes
+    if n < 2:
+        return n, 0
+    n_test = min(max(round(cfg["test_share"] * n), 1), n - 1)
+    n_train = n - n_test
+    if cfg.get("train_per_class") is not None:
+        n_train = min(n_train, cfg["train_per_class"] * max(1, n_classes))
+    return n_train, n_test
+
+
+def batch_rows(batch_size: int, n_train: int) -> int:
+    """Rows of one training step: the batch, or every training row for 0 (full batch)."""
+    return n_train if batch_size == 0 or batch_size > n_train else batch_size
+
+
 def check_params(cfg: Mapping[str, Any], max_params: int, csv: CsvData | None = None) -> None:
     n = count_params(cfg, csv)
     if n > max_params:
@@ -95,15 +128,96 @@ def check_params(cfg: Mapping[str, Any], max_params: int, csv: CsvData | None = 
                          f"server allows at most {max_params:,} per network")
 
 
-def build_run(cfg: Mapping[str, Any], race: Mapping[str, Any] | None, max_params: int,
-              csv: CsvData | None = None, model_file: bytes | None = None
+def check_work(cfg: Mapping[str, Any], max_work: int, params: int, n_train: int, n_test: int,
+               changed: Collection[str] = (), runners: int = 1) -> None:
+    """Refuse a run whose training step (batch rows × parameters) or evaluation ((train + test)
+    rows × parameters) is over ``max_work``; ``params`` counts every runner of a race. The
+    error names ``batch_size`` for a step; for an evaluation the field just changed
+    (``layers`` or ``samples``), else what sets the rows (``samples``, ``csv``) or, for a data
+    set of fixed size, ``layers``."""
+    race = f" (a race: {runners} runners, {params:,} parameters in all)" if runners > 1 else ""
+    b = batch_rows(cfg["batch_size"], n_train)
+    if b * params > max_work:
+        most = max(1, max_work // max(1, params))
+        what = f"a full batch of {b:,} rows" if b == n_train else f"{b:,} rows"
+        raise LimitError("batch_size", cfg["batch_size"], (
+            f"batch_size: {what} × {params:,} parameters{race} is {b * params:,.0f} per step; "
+            f"this server allows at most {max_work:,} (rows × parameters): choose a "
+            + (f"batch_size of at most {most:,}, or " if most < n_train else "")
+            + "smaller layers"))
+    rows = n_train + n_test
+    if rows * params <= max_work:
+        return
+    name = cfg["data"]
+    sized = name not in ("csv", "digits")  # a generator: "samples" sets its rows
+    if "layers" in changed or (name == "digits"):
+        field = "layers"
+    elif name == "csv" and "samples" not in changed:
+        field = "csv"
+    else:
+        field = "samples" if sized else "layers"
+    most = max_work // max(1, params)
+    fixes = {"samples": f"at most {most:,} samples, or smaller layers",
+             "csv": f"a CSV file of at most {most:,} rows, or smaller layers",
+             "layers": "smaller layers" + (f" or at most {most:,} samples" if sized else "")}
+    value = {"samples": cfg["samples"], "csv": rows, "layers": cfg["layers"]}[field]
+    raise LimitError(field, value, (
+        f"{field}: evaluating {rows:,} rows (train + test) × {params:,} parameters{race} is "
+        f"{rows * params:,.0f} per frame; this server allows at most {max_work:,} "
+        f"(rows × parameters): choose {fixes[field]}"))
+
+
+def check_limits(cfg: Mapping[str, Any], settings: Settings, csv: CsvData | None = None,
+                 changed: Collection[str] = (), runners: int = 1) -> None:
+    """The parameter and compute limits for a (validated) configuration, before building it
+    (``runners``: a race's runner count). Raises LimitError."""
+    check_params(cfg, settings.max_params, csv)
+    n_train, n_test = count_rows(cfg, csv)
+    check_work(cfg, settings.max_work, count_params(cfg, csv) * runners, n_train, n_test,
+               changed, runners)
+
+
+def check_built(trainers: list[Trainer], settings: Settings, field: str | None = None,
+                value: Any = None) -> None:
+    """The limits for a built run (a race: every runner), counted exactly; ``field``
+    replaces the field named (e.g. "model" for an uploaded model). Raises LimitError."""
+    for i, tr in enumerate(trainers):
+        n = tr.net.n_params
+        if n > settings.max_params:
+            race = len(trainers) > 1
+            name = field or (f"runners[{i}].model" if race else "layers")
+            who = f"runner {i} has" if race else ("the model has" if field else "the run has")
+            raise LimitError(name, value if field else tr.config["layers"],
+                             f"{who} a network of {n:,} parameters; this server allows at "
+                             f"most {settings.max_params:,} per network")
+    tr = trainers[0]
+    try:
+        check_work(tr.config, settings.max_work, sum(t.net.n_params for t in trainers),
+                   len(tr.X_train), len(tr.X_test), runners=len(trainers))
+    except LimitError as exc:
+        if field is None:
+            raise
+        raise LimitError(field, value, f"{field}: " + exc.message) from None
+
+
+def build_run(cfg: Mapping[str, Any], race: Mapping[str, Any] | None, settings: Settings,
+              csv: CsvData | None = None, model_file: bytes | None = None,
+              changed: Collection[str] = (), check: bool = True
               ) -> tuple[Trainer, Race | None]:
     """A run from a validated configuration: one Trainer, or a Race (its first runner is the
     Trainer) when ``race`` = {"runners": [...], "target": {...}} is given. Raises ConfigError
-    (naming ``runners[i].FIELD``, ``target.FIELD`` or ``race.FIELD``) or LimitError."""
-    check_params(cfg, max_params, csv)
+    (naming ``runners[i].FIELD``, ``target.FIELD`` or ``race.FIELD``) or LimitError (the
+    parameter and compute limits of ``settings``; ``check=False``: the caller checks the built
+    run)."""
+    runners = race.get("runners") if isinstance(race, Mapping) else None
+    if check:
+        check_limits(cfg, settings, csv, changed,
+                     len(runners) if isinstance(runners, list) and runners else 1)
     if race is None:
-        return Trainer(cfg, csv=csv, model_file=model_file), None
+        tr = Trainer(cfg, csv=csv, model_file=model_file)
+        if check:
+            check_built([tr], settings)
+        return tr, None
     if not isinstance(race, Mapping):
         raise cfgmod.ConfigError([cfgmod.FieldError(
             "race", race, "a race is an object {\"runners\": [...], \"target\": {...}}")])
@@ -114,11 +228,8 @@ def build_run(cfg: Mapping[str, Any], race: Mapping[str, Any] | None, max_params
     r = Race(cfg, race.get("runners"), target=race.get("target", {"metric": "train_loss",
                                                                    "value": 0.1}),
              csv=csv, model_file=model_file)
-    for i, tr in enumerate(r.trainers):
-        if tr.net.n_params > max_params:
-            raise LimitError(f"runners[{i}].model", r.specs[i].get("model"),
-                             f"runner {i} has a network of {tr.net.n_params:,} parameters; "
-                             f"this server allows at most {max_params:,} per network")
+    if check:
+        check_built(r.trainers, settings)
     return r.trainers[0], r
 
 
@@ -234,7 +345,8 @@ class Session:
         self.lock = threading.Lock()
         self.conns: set[Connection] = set()
         self.created = time.monotonic()
-        self.last_seen = self.created
+        self.last_seen = self.created  # when the last client left (or the session began)
+        self.claimed = False  # a client has connected at least once
         self.closed = False
         # published by the worker, read under ``lock``
         self.config: dict[str, Any] = dict(race.config if race else trainer.config)
@@ -283,6 +395,7 @@ class Session:
     def attach(self, conn: Connection) -> None:
         with self.lock:
             self.conns.add(conn)
+            self.claimed = True
             self.last_seen = time.monotonic()
 
     def detach(self, conn: Connection) -> None:
@@ -790,15 +903,15 @@ class Session:
             handler = getattr(self, f"_cmd_{cmd.type}")
             handler(cmd)
         except cfgmod.ConfigError as exc:
-            first = exc.errors[0].to_dict()
-            self._error(cmd, str(exc), field=first["field"], value=first["value"],
-                        errors=[e.to_dict() for e in exc.errors])
+            errors = short_errors([e.to_dict() for e in exc.errors])
+            self._error(cmd, short(str(exc), 400), field=errors[0]["field"],
+                        value=errors[0]["value"], errors=errors)
         except LimitError as exc:
-            self._error(cmd, exc.message, field=exc.field, value=exc.value)
+            self._error(cmd, exc.message, field=exc.field, value=short(exc.value))
         except DataError as exc:
             self._error(cmd, exc.message, field=exc.field)
         except CommandError as exc:
-            extra = {} if exc.field is None else {"field": exc.field, "value": exc.value}
+            extra = {} if exc.field is None else {"field": exc.field, "value": short(exc.value)}
             self._error(cmd, exc.message, **extra)
         except Exception as exc:  # noqa: BLE001 - one bad command must not stop the session
             log.exception("session %s: command %s failed", self.id, cmd.type)
@@ -890,7 +1003,8 @@ class Session:
             return
         tr = self.trainer
         new = cfgmod.validate(changes, base=tr.config)
-        check_params(new, self.settings.max_params, tr.csv)
+        check_limits(new, self.settings, tr.csv,
+                     changed=[k for k in changes if new[k] != tr.config[k]])
         self._change(cmd, lambda t: t.set(changes), None)
 
     def _change(self, cmd: Command, fn: Callable[[Trainer], Any], changed: list[str] | None
@@ -978,7 +1092,7 @@ class Session:
         cfg = dict(self.race.config if self.race is not None else self.trainer.config)
         cfg.update(data="csv", output="auto", loss="auto", train_per_class=None)
         trainer, race = build_run(cfgmod.validate(cfg), self._race_spec(),
-                                  self.settings.max_params, csv=csv,
+                                  self.settings, csv=csv,
                                   model_file=self.trainer.model_file)
         self._replace_run(trainer, race)
         with self.lock:
@@ -999,12 +1113,9 @@ class Session:
         fit."""
         cfg = dict(self.race.config if self.race is not None else self.trainer.config)
         cfg.update(model="upload", freeze=[])
-        trainer, race = build_run(cfgmod.validate(cfg), self._race_spec(), 10**12,
-                                  csv=self.trainer.csv, model_file=raw)
-        n = max(tr.net.n_params for tr in (race.trainers if race else [trainer]))
-        if n > self.settings.max_params:
-            raise LimitError("model", "upload", f"the model has {n:,} parameters; this server "
-                             f"allows at most {self.settings.max_params:,} per network")
+        trainer, race = build_run(cfgmod.validate(cfg), self._race_spec(), self.settings,
+                                  csv=self.trainer.csv, model_file=raw, check=False)
+        check_built(race.trainers if race else [trainer], self.settings, "model", "upload")
         self._replace_run(trainer, race)
         with self.lock:
             self.lesson = None
@@ -1029,7 +1140,8 @@ class Session:
                                "fields they share (or start a new race)", f, changes[f])
         base = cfgmod.validate(changes, base=race.config)
         changed = [k for k in changes if base[k] != race.config[k]]
-        check_params(base, self.settings.max_params, self.trainer.csv)
+        check_limits(base, self.settings, self.trainer.csv, changed=changed,
+                     runners=len(race.trainers))
         if all(k in cfgmod.LIVE_FIELDS for k in changed):
             for tr in race.trainers:  # every runner must take it before any does
                 cfgmod.validate(changes, base=tr.config)
@@ -1049,7 +1161,7 @@ class Session:
             self._ack(cmd)
             self._broadcast(self._config_event(changed, None))
             return
-        _, new = build_run(base, self._race_spec(), self.settings.max_params,
+        _, new = build_run(base, self._race_spec(), self.settings, changed=changed,
                            csv=self.trainer.csv, model_file=self.trainer.model_file)
         assert new is not None
         data = any(k in DATA_FIELDS for k in changed)
@@ -1113,7 +1225,7 @@ class Session:
                                    + allowed, "variant", variant)
             cfg = run["config"]
         old = dict(self.config)
-        trainer, new_race = build_run(cfg, race, self.settings.max_params)
+        trainer, new_race = build_run(cfg, race, self.settings)
         self._replace_run(trainer, new_race)
         with self.lock:
             self.lesson = {"name": name, "variant": variant}
@@ -1146,24 +1258,49 @@ class SessionManager:
         start its worker (call off the event loop: building a run costs a few milliseconds).
         Raises ConfigError or LimitError."""
         cfg = cfgmod.validate(config)
-        check_params(cfg, self.settings.max_params)
-        if len(self.sessions) >= self.settings.max_sessions:
-            raise LimitError("sessions", len(self.sessions),
-                             f"the server already runs {len(self.sessions)} sessions, its "
-                             f"limit; try again when one ends", status=503)
-        trainer, built_race = build_run(cfg, race, self.settings.max_params)
+        runners = race.get("runners") if isinstance(race, Mapping) else None
+        check_limits(cfg, self.settings,
+                     runners=len(runners) if isinstance(runners, list) and runners else 1)
+        if len(self.sessions) >= self.settings.max_sessions and all(
+                s.conns for s in list(self.sessions.values())):
+            raise self._full()  # before the work of building a run nobody could keep
+        trainer, built_race = build_run(cfg, race, self.settings)
         with self._lock:
             if len(self.sessions) >= self.settings.max_sessions:
-                raise LimitError("sessions", len(self.sessions),
-                                 f"the server already runs {len(self.sessions)} sessions, its "
-                                 "limit; try again when one ends", status=503)
+                evicted = self._evict_locked()
+            else:
+                evicted = None
             sid = secrets.token_urlsafe(8)
             while sid in self.sessions:
                 sid = secrets.token_urlsafe(8)
             session = Session(sid, trainer, self.settings, self.gate, built_race)
             self.sessions[sid] = session
+        if evicted is not None:
+            self._closed_for_room(evicted)
         session.start()
         return session
+
+    def _full(self) -> LimitError:
+        n = len(self.sessions)
+        return LimitError("sessions", n, f"the server already runs {n} sessions, its limit, and "
+                          "every one has a client connected; try again when one ends",
+                          status=503)
+
+    def _evict_locked(self) -> Session:
+        """(holding ``_lock``) Take out the session that has had no client for the longest
+        time; LimitError (503) when every session has a client."""
+        idle = [s for s in self.sessions.values() if not s.conns]
+        if not idle:
+            raise self._full()
+        oldest = min(idle, key=lambda s: s.last_seen)
+        del self.sessions[oldest.id]
+        return oldest
+
+    def _closed_for_room(self, session: Session) -> None:
+        session.close()
+        log.warning("the server is full (%d sessions): closed session %s, which had no client "
+                    "for %.0f s, to make room for a new one", self.settings.max_sessions,
+                    session.id, time.monotonic() - session.last_seen)
 
     def remove(self, session_id: str) -> bool:
         with self._lock:
@@ -1173,15 +1310,23 @@ class SessionManager:
         session.close()
         return True
 
-    def reap(self, now: float | None = None) -> list[str]:
-        """Close sessions nobody has been connected to for ``session_ttl_seconds``."""
+    def reap(self, now: float | None = None) -> list[tuple[str, str]]:
+        """Close sessions nobody has been connected to for ``session_ttl_seconds``, and
+        sessions nobody ever connected to within ``unclaimed_ttl_seconds`` of their start;
+        [(session id, why)] of those closed."""
         now = time.monotonic() if now is None else now
-        ttl = self.settings.session_ttl_seconds
-        idle = [s.id for s in list(self.sessions.values())
-                if not s.conns and now - s.last_seen >= ttl]
-        for sid in idle:
+        ttl, unclaimed = self.settings.session_ttl_seconds, self.settings.unclaimed_ttl_seconds
+        closed = []
+        for s in list(self.sessions.values()):
+            if s.conns:
+                continue
+            if not s.claimed and now - s.created >= unclaimed:
+                closed.append((s.id, f"no client connected within {unclaimed:g} s of its start"))
+            elif now - s.last_seen >= ttl:
+                closed.append((s.id, f"{ttl:g} s without clients"))
+        for sid, _ in closed:
             self.remove(sid)
-        return idle
+        return closed
 
     def close_all(self, timeout: float = 5.0) -> None:
         """Stop every worker and wait for them (each finishes its current chunk)."""

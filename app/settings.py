@@ -1,9 +1,11 @@
 """Server settings, in one place. Every field can be set from the environment as
-``BACKPROP_<FIELD>`` (for example ``BACKPROP_MAX_SESSIONS=20``)."""
+``BACKPROP_<FIELD>`` (for example ``BACKPROP_MAX_SESSIONS=20``); every value is checked
+against its range when the settings are made (``SettingsError`` names the field)."""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class SettingsError(ValueError):
-    """A setting from the environment that cannot be read."""
+    """A setting that cannot be read, or is out of its range."""
 
 
 @dataclass
@@ -21,15 +23,21 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     max_sessions: int = 50
-    """Sessions the server holds at once; creating one more answers 503."""
+    """Sessions the server holds at once; when full, creating one more closes the session
+    without clients for the longest time, or answers 503 when every session has clients."""
     max_params: int = 600_000
     """Parameters (weights and biases) allowed in one session's network."""
+    max_work: int = 200_000_000
+    """Rows × parameters allowed for one training step (batch rows) and for one evaluation
+    (train + test rows); a race counts every runner's parameters."""
     session_ttl_seconds: float = 3600.0
     """A session with no connected client for this long is closed."""
+    unclaimed_ttl_seconds: float = 120.0
+    """A session that never had a connected client is closed after this long."""
     max_message_bytes: int = 65536
-    """Largest websocket command accepted."""
+    """Largest websocket command accepted, and largest HTTP body other than an upload."""
     max_upload_bytes: int = 2 * 1024 * 1024
-    """Largest CSV upload accepted."""
+    """Largest CSV or model upload accepted."""
     commands_per_second: float = 200.0
     """Websocket commands allowed per connection per second (a burst of as many is allowed)."""
     fps: float = 30.0
@@ -51,9 +59,13 @@ class Settings:
     templates_dir: Path = field(default_factory=lambda: ROOT / "templates")
     static_dir: Path = field(default_factory=lambda: ROOT / "static")
 
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            _check(f.name, getattr(self, f.name))
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
-        """Defaults, then ``BACKPROP_*`` variables, then ``overrides``."""
+        """Defaults, then ``BACKPROP_*`` variables, then ``overrides``. Raises SettingsError."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
@@ -62,6 +74,54 @@ class Settings:
                 values[f.name] = _parse(f.name, env[key], cls.__dataclass_fields__[f.name])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+# name -> (lowest, highest, lowest excluded): the range of each number
+RANGES: dict[str, tuple[float, float, bool]] = {
+    "port": (1, 65535, False),
+    "max_sessions": (1, 100_000, False),
+    "max_params": (1, 10**9, False),
+    "max_work": (1, 10**15, False),
+    "session_ttl_seconds": (0, 10**7, True),
+    "unclaimed_ttl_seconds": (0, 10**7, True),
+    "max_message_bytes": (256, 16 * 1024 * 1024, False),
+    "max_upload_bytes": (1, 1024**3, False),
+    "commands_per_second": (0, 100_000, True),
+    "fps": (0, 240, True),
+    "grid_output": (2, 400, False),
+    "grid_neurons": (2, 100, False),
+    "max_viewers": (1, 100_000, False),
+    "training_slots": (1, 1024, False),
+    "switch_interval": (0, 1, True),
+    "send_wait": (0, 1, False),
+}
+
+
+def _rule(lo: float, hi: float, open_lo: bool, integer: bool) -> str:
+    kind = "a whole number" if integer else "a number"
+    return f"{kind} {'>' if open_lo else '≥'} {lo:g} and ≤ {hi:g}"
+
+
+def _check(name: str, value: Any) -> None:
+    """Raise SettingsError unless ``value`` suits the setting ``name``."""
+    where = f"{name} (BACKPROP_{name.upper()})"
+    if name == "host":
+        if not isinstance(value, str) or not value.strip():
+            raise SettingsError(f"{where}: {value!r} is not allowed; it must be an address to "
+                                "listen on, e.g. 127.0.0.1 or 0.0.0.0")
+        return
+    if name.endswith("_dir"):
+        if not isinstance(value, Path):
+            raise SettingsError(f"{where}: {value!r} is not allowed; it must be a folder path")
+        return
+    lo, hi, open_lo = RANGES[name]
+    integer = isinstance(Settings.__dataclass_fields__[name].default, int)
+    ok_type = (isinstance(value, int) if integer else isinstance(value, int | float)) \
+        and not isinstance(value, bool)
+    if not ok_type or not math.isfinite(value) or not (
+            (lo < value if open_lo else lo <= value) and value <= hi):
+        raise SettingsError(f"{where}: {value!r} is not allowed; it must be "
+                            + _rule(lo, hi, open_lo, integer))
 
 
 def _parse(name: str, text: str, f: dataclasses.Field[Any]) -> Any:

@@ -17,6 +17,7 @@ from engine import config as cfgmod
 from engine.data import DataError, parse_csv
 
 from ..deps import ControlDep, ManagerDep, SessionDep, SettingsDep
+from ..limits import short_errors
 from ..presets import PRESETS, preset_config
 from ..sessions import LimitError, Session
 
@@ -44,7 +45,8 @@ class SessionCreated(BaseModel):
 
 
 def field_errors(errors: list[dict[str, Any]], status: int = 422) -> JSONResponse:
-    return JSONResponse({"detail": errors}, status_code=status)
+    """The error answer: {"detail": [{"field", "value", "message", ...}]}, values cut short."""
+    return JSONResponse({"detail": short_errors(errors)}, status_code=status)
 
 
 def _urls(request: Request, session: Session) -> dict[str, str]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
+import logging
 import math
 import time
 from typing import Any
@@ -16,6 +18,7 @@ from .. import frames
 from ..sessions import MAX_SPEED, MAX_STEPS_PER_COMMAND, Command, Connection, Session
 
 router = APIRouter()
+log = logging.getLogger("app.ws")
 
 CONTROL_COMMANDS = ("play", "pause", "step", "phase", "epoch", "reset", "new_seed",
                     "regenerate", "set", "speed", "set_weight", "freeze", "lesson",
@@ -24,6 +27,8 @@ ANY_ROLE = ("ping", "resync", "predict")
 REPLIES = ("ack", "error", "pong", "phase", "notice", "prediction")
 MAX_PRESENTER_BYTES = 4096
 MAX_PREDICT_ROWS = 64
+MAX_DEPTH = 32
+"""Deepest nesting of arrays and objects a command may have."""
 CLOSE_SESSION_ENDED = 4410
 CLOSE_TOO_SLOW = 4408
 
@@ -34,11 +39,31 @@ class BadCommand(Exception):
         self.message, self.field, self.value = message, field, value
 
 
+_denied: contextvars.ContextVar[bool] = contextvars.ContextVar("ws_denied", default=False)
+INCOMPLETE_HANDSHAKE = "ASGI callable returned without completing handshake."
+
+
+class DenialLogFilter(logging.Filter):
+    """Drop uvicorn's "returned without completing handshake" error for a connection this
+    app refused with an HTTP status. uvicorn's websockets-sansio protocol sends the denial
+    response but does not count it as the end of the handshake, so it logs an error for
+    every refusal; the mark is a context variable set by ``_deny`` in the same task, so a
+    handshake left incomplete for any other reason is still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (_denied.get() and record.getMessage() == INCOMPLETE_HANDSHAKE)
+
+
+DENIAL_LOG_FILTER = DenialLogFilter()
+
+
 async def _deny(websocket: WebSocket, status: int, message: str) -> None:
-    """Refuse the handshake with an HTTP status (where the server supports it)."""
-    try:
+    """Refuse the handshake with an HTTP status and a JSON body {"detail"}: a denial response
+    where the server supports one, else a close before accepting (which servers answer 403)."""
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        _denied.set(True)
         await websocket.send_denial_response(JSONResponse({"detail": message}, status))
-    except RuntimeError:
+    else:
         await websocket.close(code=4000 + status, reason=message[:120])
 
 
@@ -78,9 +103,15 @@ async def session_socket(websocket: WebSocket, session_id: str,
                                         "commands are JSON text messages, not binary"}),
                           "error")
                 continue
-            _handle(text, conn, session, settings, bucket)
+            try:
+                _handle(text, conn, session, settings, bucket)
+            except Exception:  # noqa: BLE001 - one bad message must not end the connection
+                log.exception("session %s: a websocket message could not be handled",
+                              session.id)
+                conn.post(frames.dumps({"type": "error", "message": (
+                    "the server could not handle this message; it was dropped")}), "error")
     except (WebSocketDisconnect, RuntimeError):
-        pass
+        pass  # the client went away (receive after a disconnect raises RuntimeError)
     finally:
         session.detach(conn)
         sender.cancel()
@@ -123,6 +154,12 @@ def _handle(text: str, conn: Connection, session: Session, settings: Any,
         except json.JSONDecodeError as exc:
             raise BadCommand(f"the message is not JSON: {exc.msg} at position {exc.pos}"
                              ) from exc
+        except RecursionError as exc:
+            raise BadCommand(f"the message is nested too deeply; commands may nest at most "
+                             f"{MAX_DEPTH} levels of arrays and objects") from exc
+        if _depth(data) > MAX_DEPTH:
+            raise BadCommand(f"the message is nested too deeply; commands may nest at most "
+                             f"{MAX_DEPTH} levels of arrays and objects")
         if not isinstance(data, dict):
             raise BadCommand("a command must be a JSON object with a \"type\"")
         cmd_id = data.get("id")
@@ -157,6 +194,19 @@ def _handle(text: str, conn: Connection, session: Session, settings: Any,
         if cmd_id is not None:
             event["id"] = cmd_id
         conn.post(frames.dumps(event), "error")
+
+
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (a number or string: 0)."""
+    deepest, level = 0, [(value, 1)]
+    while level:
+        v, d = level.pop()
+        if isinstance(v, dict):
+            v = list(v.values())
+        if isinstance(v, list):
+            deepest = max(deepest, d)
+            level.extend((item, d + 1) for item in v if isinstance(item, dict | list))
+    return deepest
 
 
 def _short(v: Any) -> Any:

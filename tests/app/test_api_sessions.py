@@ -43,13 +43,15 @@ def test_network_over_the_parameter_cap_is_refused(make_client):
     assert d["field"] == "layers" and "1,000" in d["message"]
 
 
-def test_too_many_sessions_answers_503(make_client):
+def test_a_full_server_answers_503_only_when_every_session_has_a_client(make_client):
     c = make_client(max_sessions=2)
-    create(c)
-    create(c)
-    r = c.post("/api/sessions", json={})
-    assert r.status_code == 503
-    assert "limit" in r.json()["detail"][0]["message"]
+    a, b = create(c), create(c)
+    with c.websocket_connect(f"/ws/{a['id']}"), c.websocket_connect(f"/ws/{b['id']}"):
+        r = c.post("/api/sessions", json={})
+        assert r.status_code == 503
+        d = r.json()["detail"][0]
+        assert d["field"] == "sessions" and "every one has a client" in d["message"]
+    assert len(c.app.state.manager) == 2
 
 
 def test_get_session_and_unknown_session(client):

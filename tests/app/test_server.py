@@ -258,3 +258,65 @@ def test_race_with_a_following_viewer_over_real_websockets(server):
                 assert runners == {0, 1}
 
     run(scenario())
+
+
+def _raw_request(port: int, head: str, timeout: float = 20.0) -> str:
+    """Send request headers only (no body) and return the status line the server answers."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(head.encode())
+        data = b""
+        while b"\r\n" not in data:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return data.split(b"\r\n", 1)[0].decode()
+
+
+def test_limits_apply_before_the_body_and_refusals_log_no_errors():
+    import websockets
+
+    s = Server()
+    try:
+        async def scenario():
+            async with Client(s.url) as c:
+                info = await c.create_session()
+                sid, token = info["id"], info["token"]
+                for url, status in [(f"/ws/{sid}?token=wrong", 403), ("/ws/nope", 404)]:
+                    with pytest.raises(websockets.InvalidStatus) as e:
+                        async with websockets.connect(s.url.replace("http", "ws") + url):
+                            pass
+                    assert e.value.response.status_code == status
+                async with websockets.connect(f"ws://127.0.0.1:{s.port}/ws/{sid}?token={token}",
+                                              max_size=None) as ws:
+                    await ws.recv()  # hello
+                    await ws.send("x" * 100_000)  # over 64 KiB: an error, still open
+                    while True:
+                        m = await ws.recv()
+                        if isinstance(m, str) and '"error"' in m:
+                            assert "at most 65,536" in m
+                            break
+                    await ws.send('{"type": "ping", "id": 5}')
+                    while not (isinstance(m := await ws.recv(), str) and '"pong"' in m):
+                        pass
+                    await ws.send("x" * 300_000)  # over 4 × 64 KiB: closed with 1009
+                    with pytest.raises(websockets.ConnectionClosed) as closed:
+                        while True:
+                            await ws.recv()
+                    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+                return sid, token
+
+        sid, token = run(scenario())
+        # headers only: an answer comes without the body being sent
+        upload = (f"POST /api/sessions/{sid}/csv HTTP/1.1\r\nHost: x\r\n"
+                  "Content-Type: multipart/form-data; boundary=b\r\n"
+                  "Content-Length: 60000000\r\n")
+        assert " 413 " in _raw_request(s.port, upload + f"X-Control-Token: {token}\r\n\r\n")
+        assert " 403 " in _raw_request(s.port, upload + "X-Control-Token: wrong\r\n\r\n")
+        create = ("POST /api/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  "Content-Length: 15000000\r\n\r\n")
+        assert " 413 " in _raw_request(s.port, create)
+    finally:
+        code, out = s.stop()
+    assert code == 0 and "Traceback" not in out
+    assert "without completing handshake" not in out and "ERROR" not in out, out
