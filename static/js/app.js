@@ -32,37 +32,46 @@ const state = {
 };
 
 // ------------------------------------------------------------------ small UI helpers
-function toast(message, kind = "info") {
-  const box = document.createElement("div");
+/** A short message at the lower right; a toast with the same key replaces the shown one. */
+function toast(message, kind = "info", key = null) {
+  let box = key ? $("#toasts").querySelector(`[data-key="${key}"]`) : null;
+  if (!box) {
+    box = document.createElement("div");
+    if (key) box.dataset.key = key;
+    $("#toasts").append(box);
+  }
   box.className = `toast ${kind}`;
   box.setAttribute("role", kind === "error" ? "alert" : "status");
   box.textContent = message;
-  $("#toasts").append(box);
-  setTimeout(() => box.remove(), kind === "error" ? 9000 : 5000);
+  clearTimeout(box.timer);
+  box.timer = setTimeout(() => box.remove(), kind === "error" ? 9000 : 5000);
 }
 
 function setBanner(id, text) {
   const el = $(id);
   el.hidden = !text;
   el.textContent = text || "";
+  measureTopbar();
 }
 
 // ------------------------------------------------------------------ views
 let socket = null;
 const send = (cmd) => {
-  if (!socket) return null;
-  return socket.send(cmd);
+  const id = socket ? socket.send(cmd) : null;
+  if (id === null) toast(t("not_connected"), "error", "offline"); // said, never dropped silently
+  return id;
 };
 
 const network = new NetworkView($("#network"), $("#net-zoom"), {
   onSelect: (target) => { inspector.select(target); teaching.onSelect(target); uiDirty = true; },
 });
-const surface = new SurfaceView($("#surface"), { onPick: (p) => pickPoint(p) });
-const digits = new DigitsView($("#digits"), { onPick: (p) => pickPoint(p) });
+const redraw = () => { uiDirty = true; };
+const surface = new SurfaceView($("#surface"), { onPick: (p) => pickPoint(p), onCursor: redraw });
+const digits = new DigitsView($("#digits"), { onPick: (p) => pickPoint(p), onCursor: redraw });
 const lossChart = new LineChart($("#chart-loss"), { yLabel: () => t("loss_axis"), allowLog: true });
 const accChart = new LineChart($("#chart-acc"), { yLabel: () => t("acc_axis"), yFixed: [0, 1], allowLog: false });
-const gradChart = new LineChart($("#chart-grad"), { yLabel: () => t("grad_axis"), allowLog: true });
-gradChart.setOptions({ log: true, xLabel: t("steps") });
+const gradChart = new LineChart($("#chart-grad"), { yLabel: () => t("grad_axis"), allowLog: true, titleTop: true });
+gradChart.setOptions({ log: true });
 const confusion = new ConfusionView($("#confusion"), {
   onSelectCell: (cell) => {
     if (state.info?.image_shape) {
@@ -217,7 +226,7 @@ function onEvent(ev) {
         state.diverged = null;
         showDiverged();
         state.lastRebuiltAt = performance.now();
-        toast(t(ev.rebuilt === "data" ? "rebuilt_data" : "rebuilt_network"));
+        toast(t(ev.rebuilt === "data" ? "rebuilt_data" : "rebuilt_network"), "info", "rebuilt");
       }
       break;
     }
@@ -236,6 +245,7 @@ function onEvent(ev) {
       break;
     case "error":
       if (ev.command === "set_weight") inspector.showError(ev.message);
+      else if (refusedAfterDivergence(ev)) toast(t("refused_diverged"), "error", "diverged");
       else if (!finetune.showError(ev) && !controls.showError(ev)) toast(t("error_prefix", { msg: ev.message }), "error");
       break;
     case "ack":
@@ -244,6 +254,12 @@ function onEvent(ev) {
     default:
       break;
   }
+}
+
+/** A command the server refused because the run diverged (the page says so in its language). */
+function refusedAfterDivergence(ev) {
+  const runCommand = ["play", "step", "epoch"].includes(ev.command);
+  return !ev.field && ((runCommand && state.diverged) || /^the run diverged and stopped/.test(ev.message ?? ""));
 }
 
 function onFrame(buffer) {
@@ -264,15 +280,25 @@ function onFrame(buffer) {
   state.latest = { buffer, header, dataOffset }; // newest wins; older ones are never drawn
 }
 
+/** Controls that send commands are usable only by the presenter, and only while connected. */
+function enableControls() {
+  const off = state.role === "viewer" || !state.connected;
+  for (const id of ["#btn-play", "#btn-step", "#btn-reset"]) $(id).disabled = off;
+  controls.setConnected(state.connected);
+}
+
 function onStatus(s) {
   if (s.state === "closed") {
     state.connected = false;
+    enableControls();
     body.classList.add("offline");
     setBanner("#banner-conn", t("conn_lost", { s: (s.retryIn / 1000).toFixed(1) }));
     if (s.attempt >= 3) checkSessionGone();
   } else if (s.state === "open") {
     state.connected = true;
+    enableControls();
     body.classList.remove("offline");
+    $("#toasts").querySelector('[data-key="offline"]')?.remove();
     if (s.recovered) {
       setBanner("#banner-conn", t("conn_back"));
       state.recoveries = (state.recoveries ?? 0) + 1;
@@ -357,6 +383,7 @@ function bindPage() {
     const smooth = Number($("#chart-smooth").value);
     $("#o-smooth").textContent = formatNumber(smooth, 2);
     for (const c of [lossChart, accChart]) c.setOptions({ log: $("#chart-log").checked, smooth, xLabel: t(x === "step" ? "steps" : "epochs") });
+    gradChart.setOptions({ xLabel: t("steps") }); // here, so it follows the language from the start
     chartVersion = -1;
   };
   for (const id of ["#chart-x", "#chart-log", "#chart-smooth"]) $(id).addEventListener("input", chartOpts);
@@ -372,7 +399,7 @@ function bindPage() {
   $("#btn-share").addEventListener("click", showShare);
   $("#btn-share-close").addEventListener("click", () => { $("#share-box").hidden = true; });
   document.addEventListener("keydown", onKey);
-  window.addEventListener("resize", () => { uiDirty = true; for (const c of [lossChart, accChart, gradChart]) c.dirty = true; });
+  window.addEventListener("resize", () => { measureTopbar(); uiDirty = true; for (const c of [lossChart, accChart, gradChart]) c.dirty = true; });
   onLanguageChange(() => {
     $("#lang").value = getLanguage();
     showRunState();
@@ -381,11 +408,15 @@ function bindPage() {
     teaching.relabel();
     finetune.relabel();
     chartOpts();
-    gradChart.setOptions({ xLabel: t("steps") });
     inspector.dirty = true;
     if (inspector.target) inspector.select(inspector.target);
     uiDirty = true;
   });
+}
+
+/** The top bar's height as --topbar-h: presenter mode sizes its panels to the rest of the window. */
+function measureTopbar() {
+  body.style.setProperty("--topbar-h", `${$(".topbar").offsetHeight + $("#banners").offsetHeight}px`);
 }
 
 function showFinetune(on) {
@@ -396,12 +427,18 @@ function showFinetune(on) {
 function togglePresenter() {
   const on = body.classList.toggle("presenter");
   $("#btn-presenter").setAttribute("aria-pressed", String(on));
+  // one projected screen: the curves go under the output plot, beside the network
+  const charts = $(".charts");
+  if (on) $(".panel.right").insertBefore(charts, $("#eval-panel"));
+  else $(".panel.center").append(charts);
+  measureTopbar();
   uiDirty = true;
   for (const c of [lossChart, accChart, gradChart]) c.dirty = true;
 }
 
 function onKey(e) {
-  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return; // a view used the key
+
   const tag = e.target.tagName;
   const typing = tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA";
   if (typing) return;
@@ -463,6 +500,13 @@ async function createSession() {
   history.replaceState(null, "", `/s/${encodeURIComponent(s.id)}#token=${encodeURIComponent(s.token)}`);
 }
 
+async function loadDatasets() {
+  try {
+    const r = await fetch("/api/datasets");
+    if (r.ok) controls.setDatasets(await r.json());
+  } catch { /* without the catalog the server checks the output against new data itself */ }
+}
+
 async function main() {
   setLanguage(initialLanguage());
   $("#lang").value = getLanguage();
@@ -482,7 +526,8 @@ async function main() {
   $("#banner-viewer").hidden = state.role !== "viewer";
   controls.setRole(state.role);
   teaching.setRole(state.role);
-  for (const id of ["#btn-play", "#btn-step", "#btn-reset"]) $(id).disabled = state.role === "viewer";
+  enableControls();
+  loadDatasets();
   socket = new Socket(socketUrl(location, state.sessionId, state.role === "control" ? state.token : null), {
     onEvent, onFrame, onStatus, onGone,
   });
@@ -495,6 +540,13 @@ window.__lab = {
   dropConnection: () => socket?.drop(),
   shareUrls,
   nodeCentre: (l, u) => { const n = network.nodes[l]?.[u]; return n ? [n.x, n.y] : null; },
+  gradChart: () => ({ xLabel: gradChart.options.xLabel, layout: gradChart.layoutInfo ?? null,
+    tooltip: gradChart.tooltipBox ?? null }),
+  pickedPoint: () => inspector.point,
+  networkLabels: () => ({
+    titles: network.titleBoxes, updates: network.updateLabels, inputLeft: network.inputLabelLeft,
+    frozen: network.frozenLabels, height: $("#network").clientHeight, width: $("#network").clientWidth,
+  }),
   edgeMidpoint: (l, j, i) => {
     const e = network.edgesDrawn.find((d) => d.l === l && d.j === j && d.i === i);
     return e ? [(e.x1 + e.x2) / 2, (e.y1 + e.y2) / 2] : null;

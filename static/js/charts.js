@@ -3,14 +3,19 @@
 // gradient-norm chart. A chart redraws only when its data, options, size or hover change.
 
 import { classColor, css, NEG, POS } from "./colors.js";
-import { decimate, emaDebiased, extent, formatNumber, linearScale, logScale, nearestIndex } from "./scales.js";
+import {
+  decimate, emaDebiased, extent, formatNumber, linearScale, logScale, nearestIndex, thinTicks,
+} from "./scales.js";
 import { t } from "./i18n.js";
 import { fitCanvas } from "./canvas.js";
 
-const PAD = { l: 64, r: 14, t: 26, b: 34 };
+const PAD = { l: 64, r: 14 };
 
 export class LineChart {
-  /** canvas; opts: {yLabel(): string, yFixed: [lo, hi] | null, allowLog: bool} */
+  /**
+   * canvas; opts: {yLabel(): string, yFixed: [lo, hi] | null, allowLog: bool, titleTop: bool}
+   * (titleTop: the y label is written above the plot instead of turned along its axis).
+   */
   constructor(canvas, opts) {
     this.canvas = canvas;
     this.ctx = canvas.getContext("2d");
@@ -57,15 +62,21 @@ export class LineChart {
     const smooth = this.options.smooth;
     const shown = series.map((s) => ({ ...s, sm: smooth > 0 ? emaDebiased(s.ys, smooth) : null }));
     const fpx = parseFloat(font) || 14;
-    const x0 = PAD.l, x1 = w - PAD.r, y0 = h - (2 * fpx + 12), y1 = PAD.t;
-    // y label
+    const lineH = fpx + 6;
+    // the header: the title (titleTop) and the legend, wrapped onto as many rows as they need
+    const title = this.opts.yLabel();
+    const legend = [];
+    let lx = 8, row = 0;
+    if (this.opts.titleTop) lx += ctx.measureText(title).width + 16;
+    for (const s of shown) {
+      const label = s.label + (s.sm ? ` (${t("smoothed")})` : "");
+      const width = 34 + ctx.measureText(label).width;
+      if (lx + width > w - PAD.r && lx > 8) { row++; lx = 8; }
+      legend.push({ s, label, x: lx, y: row * lineH + lineH / 2 });
+      lx += width;
+    }
+    const y1 = (row + 1) * lineH + 4, y0 = h - (2 * fpx + 12);
     ctx.fillStyle = ink;
-    ctx.save();
-    ctx.translate(14, (y0 + y1) / 2);
-    ctx.rotate(-Math.PI / 2);
-    ctx.textAlign = "center";
-    ctx.fillText(this.opts.yLabel(), 0, 0);
-    ctx.restore();
     const xe = extent(xs);
     let ye = this.opts.yFixed;
     if (!ye) {
@@ -73,22 +84,43 @@ export class LineChart {
       for (const s of shown) for (const v of s.ys) all.push(v);
       ye = extent(all, log);
     }
-    if (!xe || !ye) {
+    if (ye && ye[0] === ye[1]) ye = log ? [ye[0] / 2, ye[1] * 2] : [ye[0] - 0.5, ye[1] + 0.5];
+    const sy = ye ? (log ? logScale(ye, [y0, y1]) : linearScale(ye, [y0, y1])) : null;
+    // y ticks: no more than fit one above the other, with labels that all differ
+    const yt = sy ? thinTicks(sy.ticks(4), (y0 - y1) / (fpx * 1.8) + 1) : [];
+    let digits = 2; // enough digits that no two tick labels read the same
+    while (digits < 7 && new Set(yt.map((v) => formatNumber(v, digits))).size < yt.length) digits++;
+    const tickW = Math.max(0, ...yt.map((v) => ctx.measureText(formatNumber(v, digits)).width));
+    // the left margin: tick labels, and the turned title beside them (never over them)
+    const x0 = Math.max(this.opts.titleTop ? 40 : PAD.l, tickW + 12 + (this.opts.titleTop ? 0 : fpx + 8));
+    const x1 = w - PAD.r;
+    if (this.opts.titleTop) {
+      ctx.textAlign = "left";
+      ctx.textBaseline = "middle";
+      ctx.font = `600 ${font}`;
+      ctx.fillText(title, 8, lineH / 2);
+      ctx.font = font;
+    } else {
+      ctx.save();
+      ctx.translate(4 + fpx / 2, (y0 + y1) / 2);
+      ctx.rotate(-Math.PI / 2);
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      ctx.fillText(title, 0, 0);
+      ctx.restore();
+    }
+    this.layoutInfo = { x0, x1, y0, y1, ticks: yt.length, tickW };
+    if (!xe || !sy) {
       ctx.strokeStyle = ink;
       ctx.strokeRect(x0, y1, x1 - x0, y0 - y1);
       return true;
     }
-    if (ye[0] === ye[1]) ye = log ? [ye[0] / 2, ye[1] * 2] : [ye[0] - 0.5, ye[1] + 0.5];
     const sx = linearScale(xe[0] === xe[1] ? [xe[0], xe[0] + 1] : xe, [x0, x1]);
-    const sy = log ? logScale(ye, [y0, y1]) : linearScale(ye, [y0, y1]);
     // grid and ticks
     ctx.strokeStyle = "rgb(0 0 0 / 0.12)";
     ctx.lineWidth = 1;
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
-    const yt = sy.ticks(4);
-    let digits = 2; // enough digits that no two tick labels read the same
-    while (digits < 7 && new Set(yt.map((v) => formatNumber(v, digits))).size < yt.length) digits++;
     for (const v of yt) {
       const y = Math.round(sy(v)) + 0.5;
       ctx.beginPath(); ctx.moveTo(x0, y); ctx.lineTo(x1, y); ctx.stroke();
@@ -140,19 +172,17 @@ export class LineChart {
     // legend
     ctx.textAlign = "left";
     ctx.textBaseline = "middle";
-    let lx = x0 + 8;
-    for (const s of shown) {
+    for (const { s, label, x, y } of legend) {
       ctx.strokeStyle = css(s.color);
       ctx.lineWidth = 3;
       ctx.setLineDash(s.dashed ? [6, 4] : []);
-      ctx.beginPath(); ctx.moveTo(lx, 11); ctx.lineTo(lx + 20, 11); ctx.stroke();
+      ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + 20, y); ctx.stroke();
       ctx.setLineDash([]);
       ctx.fillStyle = ink;
-      const label = s.label + (s.sm ? ` (${t("smoothed")})` : "");
-      ctx.fillText(label, lx + 24, 11);
-      lx += 34 + ctx.measureText(label).width;
+      ctx.fillText(label, x + 24, y);
     }
     // hover
+    this.tooltipBox = null;
     if (this.hoverX !== null && this.hoverX >= x0 && this.hoverX <= x1 && xs.length) {
       const i = nearestIndex(xs, sx.invert(this.hoverX));
       const X = sx(xs[i]);
@@ -168,13 +198,17 @@ export class LineChart {
       const bw = Math.max(...lines.map((l) => ctx.measureText(l).width)) + 16;
       const lh = parseFloat(font) + 4;
       const bh = lines.length * lh + 8;
-      const bx = X + bw + 12 > x1 ? X - bw - 8 : X + 8;
+      // the box stays inside the canvas, beside the hover line when it fits
+      let bx = X + bw + 12 > x1 ? X - bw - 8 : X + 8;
+      bx = Math.max(1, Math.min(w - bw - 1, bx));
+      const by = Math.max(1, Math.min(h - bh - 1, y1 + 8));
       ctx.fillStyle = "rgb(255 255 255 / 0.94)";
       ctx.strokeStyle = ink;
-      ctx.fillRect(bx, y1 + 24, bw, bh);
-      ctx.strokeRect(bx, y1 + 24, bw, bh);
+      ctx.fillRect(bx, by, bw, bh);
+      ctx.strokeRect(bx, by, bw, bh);
       ctx.fillStyle = ink;
-      lines.forEach((l, k) => ctx.fillText(l, bx + 8, y1 + 24 + 4 + lh * (k + 0.5)));
+      lines.forEach((l, k) => ctx.fillText(l, bx + 8, by + 4 + lh * (k + 0.5)));
+      this.tooltipBox = { x: bx, y: by, w: bw, h: bh };
     }
     return true;
   }

@@ -3,7 +3,7 @@
 // first (unless nothing has been trained yet). The server's validation errors appear under the
 // control that caused them.
 
-import { formatNumber, fromLogSlider, toLogSlider } from "./scales.js";
+import { formatNumber, friendlyLogValues, nearestLogIndex } from "./scales.js";
 import { errorMessage, t } from "./i18n.js";
 
 export const LIVE = new Set(["optimizer", "lr", "momentum", "nesterov", "alpha", "betas", "eps",
@@ -12,6 +12,39 @@ export const DATA_FIELDS = new Set(["data", "samples", "noise", "test_share", "d
   "train_per_class", "features", "standardize"]);
 export const BATCH_CHOICES = [1, 2, 4, 5, 8, 10, 16, 25, 32, 50, 64, 100, 128, 0];
 const MAX_LAYERS = 8, MAX_UNITS = 256;
+// the (output, loss) pairs the engine accepts
+const PAIRS = new Set(["softmax cross_entropy", "sigmoid cross_entropy", "linear mse", "softmax mse", "sigmoid mse"]);
+const DIGITS_CLASSES = { all: 10, "0-4": 5, "5-9": 5, even_odd: 2, ge5: 2 };
+
+/**
+ * {task, classes} of the data a configuration asks for, from the catalog of data sets
+ * (GET /api/datasets: [{name, task, n_classes}]); null when unknown (an uploaded CSV file).
+ */
+export function dataTask(config, datasets) {
+  const d = datasets?.find((x) => x.name === config.data);
+  if (!d) return null;
+  let classes = d.n_classes;
+  if (config.data === "blobs") classes = config.classes;
+  if (config.data === "digits") {
+    classes = config.digits_task === "groups" ? (config.digit_groups ?? []).length
+      : DIGITS_CLASSES[config.digits_task] ?? d.n_classes;
+  }
+  return { task: d.task, classes };
+}
+
+/** Whether output and loss (each may be "auto") suit a task ("classification" | "regression"). */
+export function outputSuits(output, loss, { task, classes }) {
+  if (output !== "auto" && loss !== "auto" && !PAIRS.has(`${output} ${loss}`)) return false;
+  if (task === "regression") return output !== "softmax" && output !== "sigmoid" && loss !== "cross_entropy";
+  if (output === "linear") return false;
+  return !(output === "sigmoid" && classes > 2);
+}
+
+/** Slider stops of a logarithmic slider (data-lo, data-hi: the decades at its ends). */
+function logStops(el) {
+  if (!el.stops) el.stops = friendlyLogValues(Number(el.dataset.lo), Number(el.dataset.hi));
+  return el.stops;
+}
 
 /** Slider index for a batch size (the nearest choice; 0 = full batch is the last). */
 export function batchIndex(b) {
@@ -33,8 +66,12 @@ export class Controls {
     this.sentFields = new Map(); // command id → fields
     this.layers = [];
     this.throttle = new Map();
+    this.datasets = null; // the catalog of data sets, for the task and class count of a new one
+    this.role = "control";
+    this.connected = true;
     this.fields = [...root.querySelectorAll("[data-field]")];
     for (const el of this.fields) {
+      if (el.dataset.scale === "log") { el.min = "0"; el.max = String(logStops(el).length - 1); el.step = "1"; }
       if (el.matches(".features")) {
         el.addEventListener("change", () => this.change({ features: this.readFeatures() }));
       } else if (el.matches(".layers-editor")) {
@@ -51,15 +88,15 @@ export class Controls {
       this.send({ type: "speed", steps_per_second: v === "max" ? null : Number(v) });
     });
     root.querySelector("#btn-epoch").addEventListener("click", () => this.send({ type: "epoch" }));
-    root.querySelector("#btn-new-seed").addEventListener("click", () => this.command("new_seed", ["seed"]));
-    root.querySelector("#btn-regenerate").addEventListener("click", () => this.command("regenerate", ["data_seed"]));
+    root.querySelector("#btn-new-seed").addEventListener("click", () => this.command("new_seed", "rebuild_new_seed", "new_weights"));
+    root.querySelector("#btn-regenerate").addEventListener("click", () => this.command("regenerate", "rebuild_regenerate", "regenerate"));
   }
 
   // ------------------------------------------------------------------ reading
   value(el) {
     const f = el.dataset.field;
     if (el.type === "checkbox") return el.checked;
-    if (el.dataset.scale === "log") return fromLogSlider(Number(el.value));
+    if (el.dataset.scale === "log") return logStops(el)[Number(el.value)];
     if (el.dataset.scale === "batch") return BATCH_CHOICES[Number(el.value)];
     if (f === "betas") {
       const b = [...(this.config?.betas ?? [0.9, 0.999])];
@@ -104,28 +141,57 @@ export class Controls {
     this.change({ [f]: this.value(el) });
   }
 
+  /** The catalog of data sets (GET /api/datasets). */
+  setDatasets(list) {
+    this.datasets = list;
+  }
+
+  /**
+   * New data whose task or class count the current output or loss does not suit (sigmoid for
+   * 3+ classes, softmax for regression…): output and loss go back to "auto" with it. Returns
+   * whether it added them.
+   */
+  withAutoOutput(changes) {
+    if (!this.config || !("data" in changes || "classes" in changes || "digits_task" in changes)) return false;
+    const next = { ...this.config, ...changes };
+    const task = dataTask(next, this.datasets);
+    if (!task || outputSuits(next.output, next.loss, task)) return false;
+    changes.output = "auto";
+    changes.loss = "auto";
+    return true;
+  }
+
   /** Send the changes, or ask first when they rebuild a run that has trained. */
   change(changes) {
     for (const f of Object.keys(changes)) this.clearError(f);
     const rebuilds = Object.keys(changes).filter((f) => !LIVE.has(f));
+    const auto = this.withAutoOutput(changes);
+    if (auto) { this.clearError("output"); this.clearError("loss"); }
     const { step } = this.getState();
     if (rebuilds.length && step > 0) {
-      this.ask(changes, rebuilds, () => this.sendSet(changes));
+      this.ask(changes, rebuilds, () => this.sendSet(changes), auto ? t("rebuild_auto") : "");
       return;
     }
     this.sendSet(changes);
   }
 
-  command(type, fields) {
+  /** A button that rebuilds the run (new_seed, regenerate); textKey says what it does. */
+  command(type, textKey, buttonKey) {
     const { step } = this.getState();
-    if (step > 0) this.ask({}, fields, () => this.send({ type }));
-    else this.send({ type });
+    const apply = () => this.send({ type });
+    if (step > 0) this.confirmText(t(textKey, { button: t(buttonKey) }), {}, apply);
+    else apply();
   }
 
-  ask(changes, fields, apply) {
+  ask(changes, fields, apply, note = "") {
     const data = fields.some((f) => DATA_FIELDS.has(f));
     const names = fields.map((f) => `“${this.label(f)}”`).join(", ");
-    this.root.querySelector("#rebuild-text").textContent = t(data ? "rebuild_data" : "rebuild_network", { fields: names });
+    const text = t(data ? "rebuild_data" : "rebuild_network", { fields: names });
+    this.confirmText(note ? `${text} ${note}` : text, changes, apply);
+  }
+
+  confirmText(text, changes, apply) {
+    this.root.querySelector("#rebuild-text").textContent = text;
     this.pending = { changes, apply };
     const box = this.root.querySelector("#rebuild-confirm");
     box.hidden = false;
@@ -185,19 +251,20 @@ export class Controls {
       } else if (el.matches(".layers-editor")) {
         this.renderLayers(v);
       } else if (el.type === "checkbox") el.checked = Boolean(v);
-      else if (el.dataset.scale === "log") el.value = String(toLogSlider(v || 1e-5));
+      else if (el.dataset.scale === "log") el.value = String(nearestLogIndex(logStops(el), v));
       else if (el.dataset.scale === "batch") el.value = String(batchIndex(v));
       else if (f === "betas") el.value = String(v[Number(el.dataset.index)]);
       else el.value = v === null ? "" : String(v);
-      this.showOutput(el);
+      // a log slider stops at friendly values; its readout is the configuration's own value
+      this.showOutput(el, el.dataset.scale === "log" ? v : undefined);
     }
     this.updateVisibility();
   }
 
-  showOutput(el) {
+  showOutput(el, shown = undefined) {
     const out = this.root.querySelector(`output[for="${el.id}"]`);
     if (!out) return;
-    const v = this.value(el);
+    const v = shown ?? this.value(el);
     if (el.dataset.scale === "batch") {
       const n = this.info?.train_size;
       out.textContent = v === 0 ? t("full_batch", { n: n ?? "" }) : v === 1 ? t("sgd_batch") : String(v);
@@ -225,7 +292,17 @@ export class Controls {
 
   setRole(role) {
     this.role = role;
-    this.root.querySelector("#controls-fieldset").disabled = role === "viewer";
+    this.enable();
+  }
+
+  /** While the connection is down nothing can be sent: the controls are disabled. */
+  setConnected(on) {
+    this.connected = on;
+    this.enable();
+  }
+
+  enable() {
+    this.root.querySelector("#controls-fieldset").disabled = this.role === "viewer" || !this.connected;
   }
 
   /** Language changed: texts built in code. */
@@ -241,7 +318,7 @@ export class Controls {
     const slot = field ? this.root.querySelector(`[data-error-for="${field}"]`) : null;
     if (!slot) return false;
     const err = ev.errors?.find((e) => e.field === field) ?? (ev.field === field ? ev : null);
-    slot.textContent = err ? errorMessage(err) : ev.message;
+    slot.textContent = err ? errorMessage(err, undefined, this.label(field)) : ev.message;
     slot.hidden = false;
     slot.closest(".field, .group")?.classList.add("has-error");
     if (this.config) {

@@ -1,10 +1,14 @@
 // Test samples of an image data set (the 8×8 digits) as a grid: each image with its predicted
-// label (large) and true label (small); a red frame marks a wrong prediction.
+// label (large) and true label (small); a red frame marks a wrong prediction. With the
+// keyboard: arrows move a focus frame over the grid, Enter chooses the sample.
 import { fitCanvas } from "./canvas.js";
 
 export class DigitsView {
-  constructor(canvas, { onPick }) {
+  constructor(canvas, { onPick, onCursor }) {
     this.canvas = canvas;
+    this.onCursor = onCursor;
+    this.cursor = null; // position in the shown grid (keyboard), or null
+    this.perRow = 1;
     this.ctx = canvas.getContext("2d");
     this.onPick = onPick;
     this.data = null;
@@ -15,6 +19,8 @@ export class DigitsView {
     this.cells = [];
     this.classNames = [];
     canvas.addEventListener("click", (e) => this.click(e));
+    canvas.addEventListener("keydown", (e) => this.onKey(e));
+    canvas.addEventListener("blur", () => { this.cursor = null; this.onCursor?.(); });
   }
 
   setInfo(info) {
@@ -25,14 +31,17 @@ export class DigitsView {
   setData(arrays) {
     this.data = arrays;
     this.filter = null;
+    this.cursor = null;
   }
 
   setErrorsOnly(on) {
     this.errorsOnly = on;
+    this.cursor = null;
   }
 
   setFilter(indices) {
     this.filter = indices;
+    this.cursor = null;
   }
 
   update(frame) {
@@ -54,6 +63,7 @@ export class DigitsView {
     if (this.errorsOnly && pred) idx = idx.filter((i) => pred[i] !== Y[i]);
     const cell = 54;
     const perRow = Math.max(1, Math.floor(w / cell));
+    this.perRow = perRow;
     const maxRows = Math.max(1, Math.floor(h / cell));
     idx = idx.slice(0, perRow * maxRows);
     const style = getComputedStyle(canvas);
@@ -87,9 +97,31 @@ export class DigitsView {
       ctx.fillText(name(Y[i]), x + px * cols + 6, y + 24);
       this.cells.push({ i, x, y, s: cell });
     });
+    if (this.cursor !== null && this.cells[this.cursor]) {
+      const c = this.cells[this.cursor];
+      ctx.strokeStyle = "#1a56db"; ctx.lineWidth = 3;
+      ctx.setLineDash([5, 3]);
+      ctx.strokeRect(c.x + 0.5, c.y + 0.5, c.s - 3, c.s - 3);
+      ctx.setLineDash([]);
+    }
     canvas.dataset.shown = String(idx.length);
     canvas.dataset.errors = String(errors);
     return true;
+  }
+
+  /** Arrows move the focus frame over the grid; Enter chooses its sample. */
+  onKey(e) {
+    if (!this.cells.length || e.altKey || e.ctrlKey || e.metaKey) return;
+    const move = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: this.perRow, ArrowUp: -this.perRow }[e.key];
+    if (move) {
+      e.preventDefault();
+      const at = this.cursor ?? (move > 0 ? -move : 0);
+      this.cursor = Math.max(0, Math.min(this.cells.length - 1, at + move));
+      this.onCursor?.();
+    } else if (e.key === "Enter" && this.cursor !== null && this.cells[this.cursor]) {
+      e.preventDefault();
+      this.onPick?.({ split: "test", index: this.cells[this.cursor].i });
+    }
   }
 
   click(e) {

@@ -45,9 +45,9 @@ export const STRINGS = {
     curves: "Loss and accuracy", x_axis: "x axis", steps: "steps", epochs: "epochs",
     log_scale: "Log scale", smoothing: "Smoothing", loss_chart: "Loss", acc_chart: "Accuracy",
     output_surface: "Output", show_test: "Show test data", discretize: "Discretize output",
-    surface_hint: "Click a point to follow it in the neuron inspector.",
+    surface_hint: "Click a point (or use the arrow keys and Enter) to follow it in the neuron inspector.",
     test_samples: "Test samples", errors_only: "Errors only", show_all: "Show all",
-    digits_hint: "Each sample: predicted label (large), true label (small). A red frame marks an error.",
+    digits_hint: "Each sample: predicted label (large), true label (small). A red frame marks an error. Click one (or use the arrow keys and Enter) to follow it in the inspector.",
     evaluation: "Evaluation on the test set", row_normalized: "Row-normalized",
     grad_norms: "Gradient size per layer", inspector: "Neuron inspector",
     inspector_hint: "Click a neuron or an edge in the network.",
@@ -62,6 +62,11 @@ export const STRINGS = {
     rebuild_network: "Changing {fields} builds a new network: training starts again from step 0.",
     rebuild_data: "Changing {fields} makes new data and a new network: training starts again from step 0.",
     rebuilt_network: "New network: training starts again from step 0.",
+    rebuild_new_seed: "“{button}” draws new initial weights: training starts again from step 0.",
+    rebuild_regenerate: "“{button}” draws new data and builds a new network: training starts again from step 0.",
+    rebuild_auto: "Output and loss go back to Automatic to suit the new data.",
+    not_connected: "Not connected: your change was not sent. The page reconnects by itself.",
+    refused_diverged: "The run diverged and stopped. Reset it (a new learning rate takes effect after the reset).",
     rebuilt_data: "New data and a new network: training starts again from step 0.",
     copied: "Links ready; the share link is copied.",
     session_error: "Could not start a session: {msg}",
@@ -72,6 +77,7 @@ export const STRINGS = {
     layer_units: "Layer {n}: {units} neurons", add_neuron: "Add a neuron to layer {n}",
     remove_neuron: "Remove a neuron from layer {n}", layers_count: "{n} hidden layers",
     input_layer: "Input", output_layer: "Output", hidden_layer: "Hidden {n}", frozen: "frozen",
+    hidden_layer_short: "H{n}",
     more_units: "+{n} more", dropped: "dropped",
     scale_weights: "|w| up to {v}", scale_grads: "|dL/dW| up to {v}",
     insp_neuron: "{layer}, neuron {j}", insp_point: "Input point {point}, label {label}",
@@ -271,9 +277,9 @@ export const STRINGS = {
     curves: "損失と正解率", x_axis: "横軸", steps: "ステップ", epochs: "エポック",
     log_scale: "対数目盛", smoothing: "平滑化", loss_chart: "損失", acc_chart: "正解率",
     output_surface: "出力", show_test: "テストデータを表示", discretize: "出力を離散化",
-    surface_hint: "点をクリックすると、ニューロン検査でその点を追えます。",
+    surface_hint: "点をクリックする（または矢印キーと Enter で選ぶ）と、ニューロン検査でその点を追えます。",
     test_samples: "テストサンプル", errors_only: "誤りのみ", show_all: "すべて表示",
-    digits_hint: "各サンプル：予測ラベル（大）、正解ラベル（小）。赤い枠は誤りです。",
+    digits_hint: "各サンプル：予測ラベル（大）、正解ラベル（小）。赤い枠は誤りです。クリックする（または矢印キーと Enter で選ぶ）と検査で追えます。",
     evaluation: "テストデータでの評価", row_normalized: "行ごとに正規化",
     grad_norms: "層ごとの勾配の大きさ", inspector: "ニューロン検査",
     inspector_hint: "ネットワークのニューロンか辺をクリックしてください。",
@@ -287,6 +293,11 @@ export const STRINGS = {
     rebuild_network: "{fields} を変えるとネットワークを作り直し、ステップ0から学習をやり直します。",
     rebuild_data: "{fields} を変えるとデータとネットワークを作り直し、ステップ0から学習をやり直します。",
     rebuilt_network: "新しいネットワーク：ステップ0から学習をやり直します。",
+    rebuild_new_seed: "「{button}」を押すと初期の重みを引き直し、ステップ0から学習をやり直します。",
+    rebuild_regenerate: "「{button}」を押すとデータを作り直してネットワークも作り直し、ステップ0から学習をやり直します。",
+    rebuild_auto: "出力と損失関数は新しいデータに合わせて「自動」に戻します。",
+    not_connected: "接続が切れています：変更は送られていません。ページは自動で再接続します。",
+    refused_diverged: "学習は発散して止まっています。リセットしてください（新しい学習率はリセット後に効きます）。",
     rebuilt_data: "新しいデータとネットワーク：ステップ0から学習をやり直します。",
     copied: "リンクを用意しました。共有リンクをコピーしました。",
     session_error: "セッションを開始できませんでした：{msg}",
@@ -297,6 +308,7 @@ export const STRINGS = {
     layer_units: "第{n}層：ニューロン {units} 個", add_neuron: "第{n}層にニューロンを1つ追加",
     remove_neuron: "第{n}層からニューロンを1つ削除", layers_count: "隠れ層 {n} 層",
     input_layer: "入力", output_layer: "出力", hidden_layer: "隠れ層 {n}", frozen: "凍結",
+    hidden_layer_short: "隠{n}",
     more_units: "ほか {n} 個", dropped: "ドロップ中",
     scale_weights: "|w| 最大 {v}", scale_grads: "|dL/dW| 最大 {v}",
     insp_neuron: "{layer}・ニューロン {j}", insp_point: "入力点 {point}、ラベル {label}",
@@ -474,12 +486,13 @@ export function t(key, params = {}, language = lang) {
 /**
  * A field error in the current language. The server's errors carry their rule as data
  * ({kind: "number", min, max, min_open, integer, nullable}, {kind: "choice", choices},
- * {kind: "bool"}); an error without one keeps the server's own (English) message.
+ * {kind: "bool"}); an error without one keeps the server's own (English) message. `label`, when
+ * given, names the field as its control does (in the current language) instead of its key.
  */
-export function errorMessage(err, language = lang) {
+export function errorMessage(err, language = lang, label = null) {
   if (language === "en" && err?.message) return err.message;
   const rule = err?.rule;
-  const p = { field: err?.field ?? "", value: JSON.stringify(err?.value) };
+  const p = { field: label || (err?.field ?? ""), value: JSON.stringify(err?.value) };
   if (rule?.kind === "number") {
     const fmt = (x) => String(Number.isInteger(x) ? x : +x.toPrecision(6));
     return t("rule_number", {

@@ -128,7 +128,7 @@ export class Inspector {
     const L = this.info.sizes.length - 1;
     if (layer === 0) return this.inputName(unit);
     const title = layer === L ? t("output_layer") : t("hidden_layer", { n: layer });
-    return t("insp_neuron", { layer: title, j: unit });
+    return t("insp_neuron", { layer: title, j: unit + 1 }); // neurons count from 1, as layers do
   }
 
   /** The edit form (rebuilt only when the selection or the run state changes). */
@@ -188,7 +188,7 @@ export class Inspector {
       const W = layers[wl].W, nIn = W.shape[1];
       const w = Array.from(W.subarray(unit * nIn, (unit + 1) * nIn));
       const b = layers[wl].b[unit];
-      const rawTxt = inp.planar ? `(${f(inp.raw[0], 3)}, ${f(inp.raw[1], 3)})` : `${this.point.split} #${this.point.index}`;
+      const rawTxt = inp.planar ? `(${f(inp.raw[0], 3)}, ${f(inp.raw[1], 3)})` : `${this.point.split} #${this.point.index + 1}`;
       const label = this.info.class_names?.[inp.y] ?? f(inp.y, 3);
       h += `<p>${esc(t("insp_point", { point: rawTxt, label }))}</p>`;
       h += `<h4>${esc(t("insp_forward"))}</h4>`;

@@ -77,13 +77,14 @@ export class NetworkView {
   }
 
   // ------------------------------------------------------------------ layout
-  layout(w, h) {
-    const key = `${w}x${h}:${this.sizes.join(",")}`;
+  /** margins: {top, bottom, left} in px (room for the label rows, frozen marks, input names). */
+  layout(w, h, margins) {
+    const key = `${w}x${h}:${this.sizes.join(",")}:${Object.values(margins).join(",")}`;
     if (key === this.layoutKey) return;
     this.layoutKey = key;
     const n = this.sizes.length;
-    const top = 46, bottom = h - 12;
-    const left = this.planar ? 70 : 30, right = w - 30;
+    const { top, left } = margins, bottom = h - margins.bottom;
+    const right = w - 30;
     const colW = n > 1 ? (right - left) / (n - 1) : 0;
     this.nodes = this.sizes.map((units, l) => {
       const cx = left + colW * l;
@@ -201,19 +202,32 @@ export class NetworkView {
     ctx.clearRect(0, 0, w, h);
     const A = this.frame?.arrays;
     if (!A || !this.sizes.length) return false;
-    this.layout(w, h);
     const style = getComputedStyle(canvas);
     const ink = style.color || "#222";
     const fontPx = Math.round(parseFloat(style.fontSize) || 14);
     const L = this.sizes.length - 1;
     const frozen = A.frozen ?? new Uint8Array(L);
+    // label rows at the top: layer titles, layer sizes, then ‖ΔW‖/‖W‖ on a row of its own
+    const ratio = this.teach ? null : A.update_ratio;
+    const rowH = Math.round(fontPx * 1.15);
+    const rows = { title: fontPx + 2, size: fontPx + 2 + rowH, ratio: fontPx + 2 + 2 * rowH };
+    ctx.font = `${fontPx}px system-ui, sans-serif`;
+    const inputNames = this.planar ? this.nodes0Names() : [];
+    const nameW = Math.max(0, ...inputNames.map((s) => ctx.measureText(s).width));
+    this.layout(w, h, {
+      top: (this.teach ? rows.size : rows.ratio) + Math.round(fontPx * 0.6),
+      bottom: 12 + (Array.from(frozen).some(Boolean) ? Math.round(fontPx * 1.7) : 0),
+      left: this.planar ? Math.max(70, Math.ceil(nameW) + 20 + 12) : 30, // input names stay inside
+    });
     const key = this.teach?.edgeKey ?? (this.gradients ? "dW" : "W");
     const bkey = key === "dW" ? "db" : "b";
 
     // frozen layers: a tinted band behind the neurons whose incoming weights are frozen
     ctx.font = `${fontPx}px system-ui, sans-serif`;
     ctx.textAlign = "center";
+    ctx.textBaseline = "alphabetic";
     const frozenList = [];
+    this.frozenLabels = [];
     for (let l = 0; l < L; l++) {
       if (!frozen[l]) continue;
       frozenList.push(l);
@@ -230,8 +244,9 @@ export class NetworkView {
       ctx.setLineDash([]);
       ctx.fillStyle = "rgb(60 80 120)";
       const label = t("frozen"), lw = ctx.measureText(label).width;
-      drawLock(ctx, (x0 + x1) / 2 - lw / 2 - 9, y1 + fontPx * 0.6, fontPx);
+      drawLock(ctx, (x0 + x1) / 2 - lw / 2 - 9, y1 + fontPx * 0.12, fontPx); // beside the word
       ctx.fillText(label, (x0 + x1) / 2 + 6, y1 + fontPx);
+      this.frozenLabels.push({ l, bottom: y1 + fontPx * 1.2 });
     }
     this.canvas.dataset.frozen = frozenList.join(",");
 
@@ -338,52 +353,85 @@ export class NetworkView {
     }
     ctx.globalAlpha = 1;
 
-    // labels: layer titles, input names
+    // labels: layer titles and sizes, each squeezed into its column's width (never overlapping)
     ctx.fillStyle = ink;
     ctx.textAlign = "center";
     ctx.textBaseline = "alphabetic";
-    ctx.font = `600 ${fontPx}px system-ui, sans-serif`;
+    const centres = this.nodes.map((col) => (col.length
+      ? (Math.min(...col.map((n) => n.x)) + Math.max(...col.map((n) => n.x))) / 2 : null));
+    const room = L > 0 ? Math.max(20, (centres[L] - centres[0]) / L - 8) : w;
+    const fitFont = (text, weight, px) => { // the largest size ≤ px (≥ 60 %) at which text fits
+      ctx.font = `${weight} ${px}px system-ui, sans-serif`;
+      const tw = ctx.measureText(text).width;
+      const size = tw > room ? Math.max(Math.round(px * 0.6), Math.floor((px * room) / tw)) : px;
+      ctx.font = `${weight} ${size}px system-ui, sans-serif`;
+      return ctx.measureText(text).width;
+    };
+    this.titleBoxes = [];
     for (let l = 0; l <= L; l++) {
-      const col = this.nodes[l];
-      if (!col.length) continue;
-      const cx = (Math.min(...col.map((n) => n.x)) + Math.max(...col.map((n) => n.x))) / 2;
-      const title = l === 0 ? t("input_layer") : l === L ? t("output_layer") : t("hidden_layer", { n: l });
-      const half = ctx.measureText(title).width / 2 + 2;
-      const tx = Math.max(half, Math.min(w - half, cx)); // keep the title inside the canvas
-      ctx.fillText(title, tx, 18);
+      if (centres[l] === null) continue;
+      let title = l === 0 ? t("input_layer") : l === L ? t("output_layer") : t("hidden_layer", { n: l });
+      let tw = fitFont(title, 600, fontPx);
+      if (tw > room && l > 0 && l < L) { // too narrow even in small type: the short form ("H3")
+        title = t("hidden_layer_short", { n: l });
+        tw = fitFont(title, 600, fontPx);
+      }
+      const half = tw / 2 + 2;
+      const tx = Math.max(half, Math.min(w - half, centres[l])); // keep the title inside the canvas
+      ctx.fillText(title, tx, rows.title);
+      this.titleBoxes.push({ l, x0: tx - tw / 2, x1: tx + tw / 2 });
       ctx.font = `${Math.round(fontPx * 0.85)}px system-ui, sans-serif`;
-      ctx.fillText(String(this.sizes[l]), tx, 36);
-      ctx.font = `600 ${fontPx}px system-ui, sans-serif`;
+      ctx.fillText(String(this.sizes[l]), tx, rows.size);
     }
-    // the size of the last update of each layer of weights, ‖ΔW‖ / ‖W‖ (0 for a frozen layer)
-    const ratio = A.update_ratio;
-    if (ratio && !this.teach) {
+    // the size of the last update of each layer of weights, ‖ΔW‖ / ‖W‖ (0 for a frozen layer),
+    // between its two columns; shortened to the number, or left out, where it does not fit
+    this.updateLabels = [];
+    if (ratio) {
       ctx.font = `${Math.round(fontPx * 0.8)}px system-ui, sans-serif`;
       ctx.textAlign = "center";
-      this.updateLabels = [];
+      const items = [];
       for (let l = 0; l < L && l + 1 < this.nodes.length; l++) {
-        const a = this.nodes[l], b = this.nodes[l + 1];
-        if (!a.length || !b.length) continue;
-        const x = (Math.max(...a.map((n) => n.x)) + Math.min(...b.map((n) => n.x))) / 2;
+        if (centres[l] === null || centres[l + 1] === null) continue;
         const zero = frozen[l] && ratio[l] === 0;
-        const text = zero ? t("nv_update_zero") : t("nv_update", { v: formatNumber(ratio[l], 2) });
-        ctx.fillStyle = zero ? "rgb(60 80 120)" : ink;
-        ctx.fillText(text, x, 28);
-        this.updateLabels.push(text);
+        const v = formatNumber(ratio[l], 2);
+        const choices = zero ? [t("nv_update_zero"), "ΔW = 0", "0"] : [t("nv_update", { v }), v, formatNumber(ratio[l], 1)];
+        items.push({ l, zero, choices, x: (centres[l] + centres[l + 1]) / 2, gap: centres[l + 1] - centres[l] - 8 });
+      }
+      // one form for all (the shortest any of them needs), so the row reads evenly
+      const fits = (it, k) => ctx.measureText(it.choices[Math.min(k, it.choices.length - 1)]).width <= it.gap;
+      const need = items.map((it) => [0, 1, 2].find((k) => fits(it, k))).filter((k) => k !== undefined);
+      const level = Math.max(0, ...need);
+      for (const it of items) {
+        const k = [Math.min(level, it.choices.length - 1), it.choices.length - 1].find((j) => fits(it, j));
+        if (k === undefined) continue; // no room even for the number
+        const text = it.choices[k];
+        const half = ctx.measureText(text).width / 2;
+        ctx.fillStyle = it.zero ? "rgb(60 80 120)" : ink;
+        ctx.fillText(text, Math.max(half + 2, Math.min(w - half - 2, it.x)), rows.ratio);
+        this.updateLabels.push({ l: it.l, text, x0: it.x - half, x1: it.x + half });
       }
       this.canvas.dataset.updates = Array.from(ratio).join(",");
     }
     if (this.planar) {
+      ctx.fillStyle = ink;
       ctx.textAlign = "right";
       ctx.textBaseline = "middle";
       ctx.font = `${fontPx}px system-ui, sans-serif`;
+      this.inputLabelLeft = Infinity;
       this.nodes[0].forEach((n, u) => {
-        const key = this.features[u];
-        ctx.fillText(FEATURES[key]?.label ?? this.info?.input_names?.[u] ?? "", n.x - n.s / 2 - 6, n.y);
+        const right = n.x - n.s / 2 - 6;
+        ctx.fillText(inputNames[u] ?? "", right, n.y);
+        this.inputLabelLeft = Math.min(this.inputLabelLeft, right - ctx.measureText(inputNames[u] ?? "").width);
       });
     }
     this.teach?.overlay?.(ctx, this);
     return true;
+  }
+
+  /** The names written left of the input nodes (2-D data). */
+  nodes0Names() {
+    return Array.from({ length: this.sizes[0] ?? 0 },
+      (_, u) => FEATURES[this.features[u]]?.label ?? this.info?.input_names?.[u] ?? "");
   }
 
   legendText() {

@@ -160,3 +160,32 @@ export function fromLogSlider(pos) {
 export function toLogSlider(value) {
   return Math.log10(value);
 }
+
+/**
+ * The friendly values a logarithmic slider stops at: 1, 2, 3 and 5 × 10^k for each decade from
+ * 10^lo up to 10^hi (included), e.g. friendlyLogValues(-5, 1) → [1e-5, 2e-5, 3e-5, 5e-5, …, 5, 10].
+ */
+export function friendlyLogValues(lo, hi) {
+  const out = [];
+  for (let e = lo; e < hi; e++) for (const m of [1, 2, 3, 5]) out.push(+(m * 10 ** e).toPrecision(12));
+  out.push(+(10 ** hi).toPrecision(12));
+  return out;
+}
+
+/** Index of the value in `values` (ascending, > 0) nearest to v on a log scale. */
+export function nearestLogIndex(values, v) {
+  if (!(v > 0)) return 0;
+  let best = 0;
+  values.forEach((x, i) => {
+    if (Math.abs(Math.log(x / v)) < Math.abs(Math.log(values[best] / v))) best = i;
+  });
+  return best;
+}
+
+/** At most `max` of the ticks, evenly spaced (every k-th), always keeping the first. */
+export function thinTicks(ticks, max) {
+  const n = Math.max(1, Math.floor(max));
+  if (ticks.length <= n) return ticks;
+  const k = Math.ceil(ticks.length / n);
+  return ticks.filter((_, i) => i % k === 0);
+}

@@ -69,7 +69,7 @@ def test_learning_rate_changes_live_without_a_reset(open_page: Any, api: Any) ->
     w.page.click("#btn-play")
     wait_steps(w, 200)
     before = step_of(w)
-    set_range(w, "#f-lr", -2)  # 10^-2
+    set_range(w, "#f-lr", 12)  # the 13th stop: 0.01
     w.page.wait_for_function(f"{STATE}.config.lr === 0.01")
     assert api(sid(w))["config"]["lr"] == 0.01
     wait_steps(w, before + 200)
@@ -203,9 +203,9 @@ def test_a_viewer_page_follows_the_control_page(open_page: Any, shot: Any) -> No
     ctl.page.click("#btn-play")
     v.page.wait_for_function(f"{STATE}.step > 500", timeout=20000)
     v.page.wait_for_function(f"{STATE}.running === true")
-    set_range(ctl, "#f-lr", -2)
+    set_range(ctl, "#f-lr", 12)  # 0.01
     v.page.wait_for_function(f"{STATE}.config.lr === 0.01")
-    v.page.wait_for_function("document.querySelector('#f-lr').value === '-2'")
+    v.page.wait_for_function("document.querySelector('#f-lr').value === '12'")
     shot(v.page, "viewer")
     ctl.page.click("#btn-play")
     v.page.wait_for_function(f"{STATE}.running === false")

@@ -69,4 +69,9 @@ test("a field error is said in Japanese from its rule; English keeps the server'
   assert.match(errorMessage(seed, "ja"), /0 以上、2147483647 以下の整数/);
   const other = { field: "freeze", value: [0, 1, 2], message: "freeze: every layer would be frozen" };
   assert.equal(errorMessage(other, "ja"), other.message, "no rule: the server's message");
+  const wd = { field: "weight_decay", value: -1, message: "…",
+    rule: { kind: "number", min: 0, max: 1, min_open: false, integer: false, nullable: false } };
+  const shown = errorMessage(wd, "ja", t("weight_decay", {}, "ja"));
+  assert.ok(shown.startsWith(`${STRINGS.ja.weight_decay}：`), shown);
+  assert.ok(!shown.includes("weight_decay"), "the control's label, not the field's key");
 });

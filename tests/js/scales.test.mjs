@@ -1,8 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  decimate, emaDebiased, extent, formatCount, formatNumber, fromLogSlider, linearScale, logScale,
-  logTicks, nearestIndex, niceTicks, roundSig, toLogSlider,
+  decimate, emaDebiased, extent, formatCount, formatNumber, friendlyLogValues, fromLogSlider,
+  linearScale, logScale, logTicks, nearestIndex, nearestLogIndex, niceTicks, roundSig, thinTicks,
+  toLogSlider,
 } from "../../static/js/scales.js";
 
 test("linear scale maps and inverts", () => {
@@ -83,4 +84,25 @@ test("the log slider round-trips and rounds to 2 significant digits", () => {
   assert.equal(fromLogSlider(-1.5), 0.032);
   assert.equal(fromLogSlider(0), 1);
   assert.equal(roundSig(0.0123456, 3), 0.0123);
+});
+
+test("the learning-rate slider stops at 1, 2, 3, 5 per decade and reaches 0.03 and 0.003", () => {
+  const v = friendlyLogValues(-5, 1);
+  assert.equal(v[0], 1e-5);
+  assert.equal(v.at(-1), 10);
+  assert.equal(v.length, 25);
+  for (const x of [0.03, 0.003, 0.1, 1, 0.5, 2e-5]) assert.ok(v.includes(x), `${x} is a stop`);
+  assert.ok(v.every((x, i) => i === 0 || x > v[i - 1]), "ascending");
+  assert.equal(v[nearestLogIndex(v, 0.03)], 0.03);
+  assert.equal(v[nearestLogIndex(v, 0.004)], 0.005, "0.004 is nearer 0.005 than 0.003 on a log scale");
+  assert.equal(v[nearestLogIndex(v, 100)], 10);
+  assert.equal(v[nearestLogIndex(v, 1e-9)], 1e-5);
+});
+
+test("thinTicks keeps at most max ticks, evenly, from the first", () => {
+  const ticks = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1];
+  assert.deepEqual(thinTicks(ticks, 10), ticks);
+  assert.deepEqual(thinTicks(ticks, 4), [1e-6, 1e-4, 1e-2, 1]);
+  assert.deepEqual(thinTicks(ticks, 2), [1e-6, 1e-2]);
+  assert.equal(thinTicks(ticks, 0).length, 1);
 });
