@@ -31,7 +31,7 @@ import numpy as np
 from engine import config as cfgmod
 from engine import lessons
 from engine.data import DATASETS, CsvData, DataError, digits_half_rows, load_digits, relabel_digits
-from engine.race import RUNNER_FIELDS, Race
+from engine.race import CHECK_EVERY, RUNNER_FIELDS, Race
 from engine.trainer import DATA_FIELDS, HISTORY_KEYS, Trainer
 
 from . import frames
@@ -202,13 +202,13 @@ def check_built(trainers: list[Trainer], settings: Settings, field: str | None =
 
 def build_run(cfg: Mapping[str, Any], race: Mapping[str, Any] | None, settings: Settings,
               csv: CsvData | None = None, model_file: bytes | None = None,
-              changed: Collection[str] = (), check: bool = True
-              ) -> tuple[Trainer, Race | None]:
+              changed: Collection[str] = (), check: bool = True,
+              check_every: int = CHECK_EVERY) -> tuple[Trainer, Race | None]:
     """A run from a validated configuration: one Trainer, or a Race (its first runner is the
-    Trainer) when ``race`` = {"runners": [...], "target": {...}} is given. Raises ConfigError
-    (naming ``runners[i].FIELD``, ``target.FIELD`` or ``race.FIELD``) or LimitError (the
-    parameter and compute limits of ``settings``; ``check=False``: the caller checks the built
-    run)."""
+    Trainer) when ``race`` = {"runners": [...], "target": {...}} is given, its runners judged
+    against the target every ``check_every`` steps. Raises ConfigError (naming
+    ``runners[i].FIELD``, ``target.FIELD`` or ``race.FIELD``) or LimitError (the parameter and
+    compute limits of ``settings``; ``check=False``: the caller checks the built run)."""
     runners = race.get("runners") if isinstance(race, Mapping) else None
     if check:
         check_limits(cfg, settings, csv, changed,
@@ -227,7 +227,7 @@ def build_run(cfg: Mapping[str, Any], race: Mapping[str, Any] | None, settings: 
             f"race.{unknown[0]}", race[unknown[0]], "a race has only runners and target")])
     r = Race(cfg, race.get("runners"), target=race.get("target", {"metric": "train_loss",
                                                                    "value": 0.1}),
-             csv=csv, model_file=model_file)
+             csv=csv, model_file=model_file, check_every=check_every)
     if check:
         check_built(r.trainers, settings)
     return r.trainers[0], r
@@ -301,6 +301,7 @@ class Connection:
         self.last_seq = -1
         self.data_version = -1
         self.frames_sent = 0
+        self.after_hello: list[str] = []  # events for this client right after its hello
 
     # called on the event loop
     def post(self, text: str, kind: str = "") -> None:
@@ -356,6 +357,9 @@ class Session:
         self.lesson: dict[str, Any] | None = None  # {"name", "variant"} of the loaded lesson
         self.presenter: dict[str, Any] | None = None  # the teacher's view state
         self.phase_event: dict[str, Any] | None = None  # while a step is taken phase by phase
+        self.phase_events: list[dict[str, Any]] = []  # the last step taken phase by phase
+        self.until: int | None = None  # play pauses by itself at this step (the lead's)
+        self.idle_note: dict[str, Any] | None = None  # paused with no client: tell the next
         self.running = False
         self.speed: float | None = None
         self.step = 0
@@ -383,6 +387,7 @@ class Session:
         self._race_counts: list[int] = []  # history points of each runner in ``rows``
         self._race_dropped: list[int] = []
         self._diverged_runners: set[int] = set()
+        self._until_from: str | None = None  # who set ``until``: "play" or "lesson"
         self._sent = threading.Event()  # every client has sent the newest frame
         self._unsent = 0
         self.thread = threading.Thread(target=self._run, name=f"session-{session_id}",
@@ -397,6 +402,11 @@ class Session:
             self.conns.add(conn)
             self.claimed = True
             self.last_seen = time.monotonic()
+            note, self.idle_note = self.idle_note, None
+            state = {"type": "state", "running": self.running, "speed": self.speed,
+                     "step": self.step, "epoch": self.epoch, "until": self.until}
+        if note is not None:  # the run was paused while nobody watched: say so, then the state
+            conn.after_hello.extend([frames.dumps(note), frames.dumps(state)])
 
     def detach(self, conn: Connection) -> None:
         with self.lock:
@@ -436,7 +446,8 @@ class Session:
                     "history": {"columns": list(self.columns), "rows": list(self.rows)},
                     "history_gen": self.gen, "diverged": self.diverged,
                     "fps": self.settings.fps, "race": self.race_info, "lesson": self.lesson,
-                    "presenter": self.presenter, "phase": self.phase_event}
+                    "presenter": self.presenter, "phase": self.phase_event,
+                    "phases": list(self.phase_events), "until": self.until}
 
     def history_table(self) -> dict[str, Any]:
         with self.lock:
@@ -447,7 +458,8 @@ class Session:
             return {"id": self.id, "config": dict(self.config), "running": self.running,
                     "speed": self.speed, "step": self.step, "epoch": self.epoch,
                     "viewers": len(self.conns), "diverged": self.diverged,
-                    "info": dict(self.info), "race": self.race_info, "lesson": self.lesson}
+                    "info": dict(self.info), "race": self.race_info, "lesson": self.lesson,
+                    "until": self.until}
 
     def export_config(self) -> dict[str, Any]:
         """The run configuration to download: the flat configuration of a single run (what
@@ -514,7 +526,7 @@ class Session:
     def _state_event(self) -> dict[str, Any]:
         lead = self._lead
         return {"type": "state", "running": self.running, "speed": self.speed,
-                "step": lead.step_count, "epoch": lead.epoch}
+                "step": lead.step_count, "epoch": lead.epoch, "until": self.until}
 
     def _config_event(self, changed: list[str], rebuilt: str | None) -> dict[str, Any]:
         return {"type": "config", "config": self.config, "changed": changed,
@@ -639,6 +651,7 @@ class Session:
             if self.speed is None:
                 return 0.0
             waits.append(self._cap_t0 + self._cap_done / self.speed - now)
+            waits.append(1.0)  # a slow speed cap still notices an abandoned run
         if self._dirty:
             waits.append(self._last_frame + 1.0 / self.settings.fps - now)
         if not waits:
@@ -658,6 +671,8 @@ class Session:
                 self._stopping = True
                 return False
             self._apply(cmd)
+        if self.running:
+            self._pause_if_abandoned()
         if self._pending_steps > 0 or (self.running and not self._is_diverged()):
             self._train_chunk()
         if self.phase_event is not None and self.trainer.phase is None:
@@ -667,6 +682,43 @@ class Session:
             self._publish_frame()
             return True
         return False
+
+    def _pause_if_abandoned(self) -> None:
+        """Pause a run that has had no client for ``idle_pause_seconds`` (a tab closed while it
+        played) and keep a notice for the next client that connects."""
+        delay = self.settings.idle_pause_seconds
+        step = self._lead.step_count
+        with self.lock:
+            if self.conns or time.monotonic() - self.last_seen < delay:
+                return
+            self.running = False
+            self.idle_note = {"type": "notice", "reason": "idle", "message": (
+                f"training paused at step {step:,}: no client was connected for {delay:g} s; "
+                "press Play to go on")}
+        log.info("session %s paused at step %d: no client for %g s", self.id, step, delay)
+        self._dirty = True
+
+    def _set_until(self, until: int | None, source: str | None = None) -> None:
+        self._until_from = source if until is not None else None
+        with self.lock:
+            self.until = until
+
+    def _until_reached(self) -> None:
+        """Play reached its ``until`` step: pause, say why, drop the limit."""
+        until, source = self.until, self._until_from
+        self.running = False
+        self._set_until(None)
+        why = ("the step count the lesson's figures are measured at" if source == "lesson"
+               else f"the step asked for (until {until:,})")
+        self._broadcast({"type": "notice", "reason": "until", "message": (
+            f"training paused at step {until:,}, {why}; press Play to go on")})
+        self._broadcast(self._state_event())
+        self._dirty = True
+
+    def _clear_phases(self) -> None:
+        if self.phase_events:
+            with self.lock:
+                self.phase_events = []
 
     def _train_chunk(self) -> None:
         start = time.perf_counter()
@@ -693,12 +745,18 @@ class Session:
                     break
             else:
                 n = k
+            if self._pending_steps <= 0 and self.until is not None:
+                n = min(n, self.until - self._lead.step_count)
+                if n <= 0:
+                    self._until_reached()
+                    break
             t = time.perf_counter()
             done = self._steps(n)
             now = time.perf_counter()
             if done:
                 self._per_step = 0.7 * self._per_step + 0.3 * (now - t) / done
                 self._dirty = True
+                self._clear_phases()  # a new step: the last walked one is over
             if self._pending_steps > 0:
                 self._pending_steps -= n
                 if self._pending_steps <= 0 or self._is_diverged():
@@ -708,6 +766,10 @@ class Session:
                 self._cap_done += done
             if self._is_diverged():
                 self._on_diverged()
+                break
+            if self.running and self.until is not None and \
+                    self._lead.step_count >= self.until:
+                self._until_reached()
                 break
         lead = self._lead
         with self.lock:
@@ -754,9 +816,11 @@ class Session:
         self._restart_history()
 
     def _restart_history(self) -> None:
+        """(reset, rebuilds) The history starts again; the last walked step is forgotten."""
         with self.lock:
             self.rows = []
             self.gen += 1
+            self.phase_events = []
         self._dropped = self.trainer.history_dropped
         if self.race is not None:
             self._race_counts = [0] * len(self.race.runners)
@@ -926,6 +990,16 @@ class Session:
         self._refuse_if_diverged()
         if self.error:
             raise CommandError(f"training stopped after an error ({self.error}); reset the run")
+        step = self._lead.step_count
+        if "until" in cmd.fields:
+            until = cmd.fields["until"]
+            if until is not None and until <= step:
+                raise CommandError(f"until: {until:,} is not ahead of the run, which is at step "
+                                   f"{step:,}; give a step count above {step:,}, or null for "
+                                   "no limit", "until", until)
+            self._set_until(until, "play")
+        elif self.until is not None and self.until <= step:
+            self._set_until(None)  # passed by step or epoch while paused: play on without it
         if not self.running:
             self.running = True
             self._cap_t0, self._cap_done = time.perf_counter(), 0
@@ -959,6 +1033,7 @@ class Session:
             self._runner_divergence()
         else:
             self.trainer.train_epoch()
+        self._clear_phases()
         self._dirty = True
         if self._is_diverged():
             self._on_diverged()
@@ -972,6 +1047,10 @@ class Session:
         event = frames.clean({"type": "phase", **result})
         with self.lock:
             self.phase_event = event if self.trainer.phase is not None else None
+            if result.get("phase") == "forward":  # a new step: the last one is over
+                self.phase_events = [event]
+            elif result.get("phase") is not None:
+                self.phase_events = [*self.phase_events, event]
         self._ack(cmd)
         self._broadcast(event)
         self._dirty = True
@@ -1072,6 +1151,10 @@ class Session:
         self._broadcast(self._config_event(["frozen"], None))
 
     # ------------------------------------------------------------ HTTP helpers
+    def _check_every(self) -> int:
+        """Steps between two judgements of a race's runners (kept when the race is rebuilt)."""
+        return self.race.check_every if self.race is not None else CHECK_EVERY
+
     def _race_spec(self) -> dict[str, Any] | None:
         if self.race is None:
             return None
@@ -1082,6 +1165,7 @@ class Session:
         self._set_run(trainer, race)
         self.running = False
         self._pending_steps = 0
+        self._set_until(None)
         self.error = None
         with self.lock:
             self.phase_event = None
@@ -1093,7 +1177,8 @@ class Session:
         cfg.update(data="csv", output="auto", loss="auto", train_per_class=None)
         trainer, race = build_run(cfgmod.validate(cfg), self._race_spec(),
                                   self.settings, csv=csv,
-                                  model_file=self.trainer.model_file)
+                                  model_file=self.trainer.model_file,
+                                  check_every=self._check_every())
         self._replace_run(trainer, race)
         with self.lock:
             self.lesson = None
@@ -1114,7 +1199,8 @@ class Session:
         cfg = dict(self.race.config if self.race is not None else self.trainer.config)
         cfg.update(model="upload", freeze=[])
         trainer, race = build_run(cfgmod.validate(cfg), self._race_spec(), self.settings,
-                                  csv=self.trainer.csv, model_file=raw, check=False)
+                                  csv=self.trainer.csv, model_file=raw, check=False,
+                                  check_every=self._check_every())
         check_built(race.trainers if race else [trainer], self.settings, "model", "upload")
         self._replace_run(trainer, race)
         with self.lock:
@@ -1162,7 +1248,8 @@ class Session:
             self._broadcast(self._config_event(changed, None))
             return
         _, new = build_run(base, self._race_spec(), self.settings, changed=changed,
-                           csv=self.trainer.csv, model_file=self.trainer.model_file)
+                           csv=self.trainer.csv, model_file=self.trainer.model_file,
+                           check_every=self._check_every())
         assert new is not None
         data = any(k in DATA_FIELDS for k in changed)
         self._set_run(new.trainers[0], new)
@@ -1203,6 +1290,7 @@ class Session:
                                + ", ".join(lessons.LESSONS), "name", name)
         d = lessons.lesson(name)
         race: dict[str, Any] | None = None
+        every = CHECK_EVERY
         if "race" in d:
             if variant is not None:
                 raise CommandError(f"variant: lesson {name!r} is a race; it has no variants "
@@ -1210,6 +1298,7 @@ class Session:
             cfg = cfgmod.validate(d["config"])
             race = {"runners": d["race"]["runners"],
                     "target": {"metric": "train_loss", "value": d["race"]["target_loss"]}}
+            every = d["race"].get("evaluate_every", CHECK_EVERY)
         else:
             runs = lessons.runs(name)
             names = [r["name"] for r in runs] if d.get("variants") else []
@@ -1225,8 +1314,9 @@ class Session:
                                    + allowed, "variant", variant)
             cfg = run["config"]
         old = dict(self.config)
-        trainer, new_race = build_run(cfg, race, self.settings)
+        trainer, new_race = build_run(cfg, race, self.settings, check_every=every)
         self._replace_run(trainer, new_race)
+        self._set_until(int(d["steps"]), "lesson")  # the next play stops where the claim is
         with self.lock:
             self.lesson = {"name": name, "variant": variant}
         changed = [k for k in self.config if self.config[k] != old.get(k)]

@@ -34,6 +34,9 @@ class Settings:
     """A session with no connected client for this long is closed."""
     unclaimed_ttl_seconds: float = 120.0
     """A session that never had a connected client is closed after this long."""
+    idle_pause_seconds: float = 30.0
+    """A training session with no connected client for this long is paused (a tab closed
+    while a run played); the next client to connect is told."""
     max_message_bytes: int = 65536
     """Largest websocket command accepted, and largest HTTP body other than an upload."""
     max_upload_bytes: int = 2 * 1024 * 1024
@@ -84,6 +87,7 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "max_work": (1, 10**15, False),
     "session_ttl_seconds": (0, 10**7, True),
     "unclaimed_ttl_seconds": (0, 10**7, True),
+    "idle_pause_seconds": (0, 10**7, True),
     "max_message_bytes": (256, 16 * 1024 * 1024, False),
     "max_upload_bytes": (1, 1024**3, False),
     "commands_per_second": (0, 100_000, True),

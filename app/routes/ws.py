@@ -27,6 +27,8 @@ ANY_ROLE = ("ping", "resync", "predict")
 REPLIES = ("ack", "error", "pong", "phase", "notice", "prediction")
 MAX_PRESENTER_BYTES = 4096
 MAX_PREDICT_ROWS = 64
+MAX_UNTIL = 10**9
+"""Highest step count a ``play`` may stop at."""
 MAX_DEPTH = 32
 """Deepest nesting of arrays and objects a command may have."""
 CLOSE_SESSION_ENDED = 4410
@@ -227,6 +229,16 @@ def _check_fields(ctype: str, data: dict[str, Any]) -> dict[str, Any]:
     as a layer index or a configuration value, are checked by the session)."""
     if ctype == "step":
         return {"n": _int(data, "n", 1, MAX_STEPS_PER_COMMAND, 1)}
+    if ctype == "play":
+        if "until" not in data:
+            return {}
+        if data["until"] is None:
+            return {"until": None}
+        try:
+            return {"until": _int(data, "until", 1, MAX_UNTIL)}
+        except BadCommand as exc:
+            raise BadCommand(exc.message + " (the step at which to pause), or null for no "
+                             "limit", exc.field, exc.value) from None
     if ctype == "set":
         config = data.get("config")
         if not isinstance(config, dict) or not config:
@@ -335,6 +347,8 @@ async def _send_loop(websocket: WebSocket, session: Session, conn: Connection) -
                 conn.outbox.clear()
                 conn.outbox.extend(kept)
                 await websocket.send_text(frames.dumps(hello))
+                while conn.after_hello:
+                    await websocket.send_text(conn.after_hello.pop(0))
                 conn.gen = hello["history_gen"]
                 conn.count = len(hello["history"]["rows"])
                 conn.data_version = -1

@@ -262,6 +262,7 @@ def test_the_reaper_closes_an_unopened_session_on_its_own(make_client):
     ("max_work", 0), ("session_ttl_seconds", -1), ("unclaimed_ttl_seconds", 0),
     ("commands_per_second", 0), ("grid_output", 1), ("training_slots", 0),
     ("switch_interval", 0), ("send_wait", 2), ("max_upload_bytes", 0), ("host", " "),
+    ("idle_pause_seconds", 0), ("idle_pause_seconds", float("inf")),
 ])
 def test_settings_out_of_range_are_refused_by_name(name, value):
     with pytest.raises(SettingsError) as e:

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 from app_helpers import Reader, create
 
+from engine import lessons
+
 SGD = {"optimizer": "sgd", "lr": 0.1, "momentum": 0, "label": "SGD"}
 ADAM = {"optimizer": "adam", "lr": 0.01, "label": "Adam"}
 BASE = {"data": "spiral", "layers": [8], "batch_size": 0}
@@ -194,3 +196,62 @@ def test_viewers_of_a_race_are_read_only_but_may_predict(client):
         assert p["id"] == "p" and len(p["p"]) == 1
         r.send(type="predict", raw=[[1.0, 2.0]], runner=2)
         assert r.event("error")["field"] == "runner"
+
+
+def test_runners_that_reach_the_target_on_the_same_check_step_tie(client):
+    twins = [{**ADAM, "label": "Adam A"}, {**ADAM, "label": "Adam B"}, SGD]
+    s = race(client, twins)
+    with connect(client, s) as ws:
+        r = opened(ws)
+        r.send(type="step", n=200)
+        header, _ = r.frame(where=lambda h: h["step"] == 200)
+        win = header["winner"]
+        assert win["tie"] == [0, 1] and win["runner"] == 0 and win["label"] == "Adam A"
+        assert [x["reached"]["step"] for x in header["runners"][:2]] == [win["step"]] * 2
+        assert win["step"] % 10 == 0  # judged on check steps
+        r.send(type="race_target", target={"metric": "train_loss", "value": 0.6})
+        header, _ = r.frame(where=lambda h: h["winner"] is not None and h["seq"] > header["seq"])
+        assert header["winner"]["tie"] == [0, 1]
+
+
+def test_a_single_winner_has_a_tie_of_one(client):
+    s = race(client)
+    with connect(client, s) as ws:
+        r = opened(ws)
+        r.send(type="step", n=200)
+        header, _ = r.frame(where=lambda h: h["step"] == 200)
+        assert header["winner"]["runner"] == 1 and header["winner"]["tie"] == [1]
+
+
+def test_a_race_lesson_judges_its_runners_every_evaluate_every_steps(client, monkeypatch):
+    real = lessons.lesson
+
+    def lesson(name):
+        d = real(name)
+        if name == "optimizer-race":
+            d = {**d, "race": {**d["race"], "evaluate_every": 7}}
+        return d
+
+    monkeypatch.setattr(lessons, "lesson", lesson)
+    s = create(client)
+    session = client.app.state.manager.get(s["id"])
+    with connect(client, s) as ws:
+        r = opened(ws)
+        r.send(type="lesson", name="optimizer-race")
+        r.event("config")
+        assert session.race.check_every == 7
+        r.send(type="race_target", target={"metric": "train_loss", "value": 100.0})
+        r.event("config")
+        r.send(type="step", n=12)
+        header, _ = r.frame(where=lambda h: h["step"] == 12)
+        # every runner is under a loss of 100 at once: all reach it at the first check step
+        assert [x["reached"]["step"] for x in header["runners"]] == [7, 7, 7]
+        assert header["winner"]["step"] == 7 and header["winner"]["tie"] == [0, 1, 2]
+        r.send(type="set", config={"layers": [4]})  # a rebuilt race keeps it
+        assert r.event("config")["rebuilt"] == "network"
+        assert session.race.check_every == 7
+        r.send(type="lesson", name="batch-size")
+        r.event("config")
+        r.send(type="lesson", name="optimizer-race")
+        r.event("config")
+        assert session.race.check_every == 7

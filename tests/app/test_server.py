@@ -227,6 +227,42 @@ def test_idle_sessions_are_reaped():
     assert code == 0 and "Traceback" not in out
 
 
+def test_a_closed_tab_stops_the_training_and_the_next_client_is_told():
+    s = Server(BACKPROP_IDLE_PAUSE_SECONDS="0.5")
+    try:
+        async def scenario():
+            async with Client(s.url) as c:
+                info = await c.create_session(preset="spiral")
+                sid, token = info["id"], info["token"]
+                async with c.connect(sid, token) as r:
+                    await r.recv()
+                    await r.send("play")
+                    frame = await r.next_frame()
+                    while frame.step == 0:
+                        frame = await r.next_frame()
+                # the tab is closed while the run plays
+                for _ in range(200):
+                    if not (await c.session(sid))["running"]:
+                        break
+                    await asyncio.sleep(0.05)
+                paused = await c.session(sid)
+                assert paused["running"] is False and paused["step"] > 0
+                await asyncio.sleep(0.3)
+                assert (await c.session(sid))["step"] == paused["step"]
+                async with c.connect(sid) as r:
+                    hello = await r.recv()
+                    assert hello["running"] is False and hello["step"] == paused["step"]
+                    notice = await r.recv()
+                    assert notice["type"] == "notice" and notice["reason"] == "idle"
+                    state = await r.recv()
+                    assert state["type"] == "state" and state["running"] is False
+
+        run(scenario())
+    finally:
+        code, out = s.stop()
+    assert code == 0 and "Traceback" not in out
+
+
 def test_race_with_a_following_viewer_over_real_websockets(server):
     race = {"runners": [{"optimizer": "sgd", "lr": 0.1, "momentum": 0, "label": "SGD"},
                         {"optimizer": "adam", "lr": 0.01, "label": "Adam"}],

@@ -45,6 +45,63 @@ def test_phase_events_reach_viewers_and_a_late_viewer_gets_the_last_one(client):
         assert control.event("hello")["phase"] is None  # the step is complete
 
 
+def test_a_late_viewer_gets_every_phase_of_the_last_walked_step_until_the_next(client):
+    s = create(client)
+    with connect(client, s) as cws:
+        control = opened(cws)
+
+        def late_hello():
+            with connect(client, s, token=False) as ws:
+                return Reader(ws).recv()
+
+        control.send(type="phase")
+        forward = control.event("phase")
+        assert late_hello()["phases"] == [forward]  # mid-step: the phases so far
+        walked = [forward]
+        for _ in range(3):
+            control.send(type="phase")
+            walked.append(control.event("phase"))
+        hello = late_hello()
+        assert hello["phase"] is None  # as before: no step in progress
+        assert [p["phase"] for p in hello["phases"]] == ["forward", "loss", "backward", "update"]
+        assert hello["phases"] == walked
+        control.send(type="resync")  # a reconnecting teacher too
+        assert control.event("hello")["phases"] == walked
+        control.send(type="phase")  # the next step walked phase by phase replaces it
+        again = control.event("phase")
+        assert again["phase"] == "forward" and late_hello()["phases"] == [again]
+        for _ in range(3):
+            control.send(type="phase")
+            control.event("phase")
+        control.send(type="step")  # the next step starts: the walked one is over
+        control.frame(where=lambda h: h["step"] == 3)
+        assert late_hello()["phases"] == []
+
+
+def test_reset_and_rebuilds_forget_the_walked_step(client):
+    s = create(client)
+    with connect(client, s) as ws:
+        r = opened(ws)
+        for change in ({"type": "reset"}, {"type": "new_seed"},
+                       {"type": "set", "config": {"layers": [3]}}, {"type": "epoch"}):
+            for _ in range(4):
+                r.send(type="phase")
+                r.event("phase")
+            r.send(type="resync")
+            assert len(r.event("hello")["phases"]) == 4
+            r.send(**change, id="c")
+            r.event("ack")
+            r.send(type="resync")
+            assert r.event("hello")["phases"] == [], change
+        for _ in range(2):
+            r.send(type="phase")
+            r.event("phase")
+        r.send(type="set", config={"lr": 0.01})  # a live change keeps it
+        r.event("config")
+        r.send(type="resync")
+        assert [p["phase"] for p in r.event("hello")["phases"]] == ["forward", "loss"]
+
+
 def test_frames_flow_between_phases_and_leave_the_step_as_the_engine_takes_it(client):
     config = {"data": "moons", "layers": [5], "dropout": 0.3, "batch_size": 8}
     s = create(client, config=config)
