@@ -24,13 +24,13 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check engine app tests benchmarks scripts
-	$(BIN)/mypy engine
+	$(BIN)/mypy engine app
 	node --test tests/js/
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check engine app tests benchmarks scripts
-	$(BIN)/mypy engine
+	$(BIN)/mypy engine app
 
 models: $(VENV)/.installed
 	$(BIN)/python scripts/make_models.py

@@ -84,7 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Swagger UI, which the browser loads from a CDN: the page says what works offline."""
         page = get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json",
                                    title=f"{app.title} - API")
-        return HTMLResponse(page.body.decode().replace("<body>", "<body>" + OFFLINE_NOTE, 1))
+        html = bytes(page.body).decode()
+        return HTMLResponse(html.replace("<body>", "<body>" + OFFLINE_NOTE, 1))
 
     app.include_router(catalog.router)
     app.include_router(sessions.router)

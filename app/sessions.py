@@ -225,7 +225,7 @@ def build_run(cfg: Mapping[str, Any], race: Mapping[str, Any] | None, settings: 
     if unknown:
         raise cfgmod.ConfigError([cfgmod.FieldError(
             f"race.{unknown[0]}", race[unknown[0]], "a race has only runners and target")])
-    r = Race(cfg, race.get("runners"), target=race.get("target", {"metric": "train_loss",
+    r = Race(cfg, race.get("runners") or [], target=race.get("target", {"metric": "train_loss",
                                                                    "value": 0.1}),
              csv=csv, model_file=model_file, check_every=check_every)
     if check:

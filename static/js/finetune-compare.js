@@ -11,7 +11,7 @@ import { LineChart } from "./charts.js";
 import { NEG, POS } from "./colors.js";
 import { formatCount, formatNumber } from "./scales.js";
 import { t } from "./i18n.js";
-import { compareRequest, splitRaceHistory, verdict } from "./finetune-logic.js";
+import { CHECK_EVERY, compareRequest, modelRefusal, reachedFirst, splitRaceHistory, verdict } from "./finetune-logic.js";
 
 const GREY = [120, 120, 120];
 const pct = (v) => (Number.isFinite(v) ? `${formatNumber(100 * v, 3)} %` : "–");
@@ -70,7 +70,7 @@ export class CompareView {
       return false;
     }
     if (!r.ok) {
-      this.showError("compare", await errorText(r));
+      this.showError("compare", refusalText(await errorText(r)));
       return false;
     }
     const s = await r.json();
@@ -183,12 +183,16 @@ export class CompareView {
     }).join("");
     results.innerHTML = `<table class="ft-results"><thead><tr><th></th><th>${t("ft_col_steps")}</th><th>${t("ft_col_seconds")}</th>
       <th>${t("ft_col_reach_steps", { v: pct(this.target) })}</th><th>${t("ft_col_reach_seconds")}</th><th>${t("ft_col_test_acc")}</th></tr></thead>
-      <tbody>${rows}</tbody></table>`;
+      <tbody>${rows}</tbody></table>
+      <p class="hint ft-checked">${t("ft_checked_every", { n: CHECK_EVERY })}</p>`;
     const verdictKey = verdict(rs);
     let text = this.running ? t("ft_racing") + " " : "";
-    if (this.winner) {
-      text += t("ft_first", { who: name(this.winner.runner), v: pct(this.target), step: formatCount(this.winner.step), s: secs(this.winner.seconds) }) + " ";
+    const first = reachedFirst(this.winner);
+    if (first) {
+      const p = first.params;
+      text += t(first.key, { v: pct(this.target), step: formatCount(p.step), s: secs(p.seconds), every: p.every }) + " ";
     } else if (rs.length) text += t("ft_none_reached", { v: pct(this.target) }) + " ";
+    v.dataset.tie = first?.key === "ft_first_tie" ? "true" : "";
     if (verdictKey === "finetuned") text += t("ft_verdict_finetuned");
     else if (verdictKey === "scratch") text += t("ft_verdict_scratch");
     else if (verdictKey === "tie") text += t("ft_verdict_tie");
@@ -234,6 +238,13 @@ export async function errorText(r) {
   if (Array.isArray(detail)) return detail.map((d) => d.message ?? JSON.stringify(d)).join("; ");
   if (typeof detail === "string") return detail;
   return `HTTP ${r.status}`;
+}
+
+/** A refusal in the page's words when it is about the model (modelRefusal), else as it is. */
+export function refusalText(message) {
+  if (!/^(?:runners\[\d+\]\.)?model:/.test(message)) return message;
+  const r = modelRefusal(message.replace(/^runners\[\d+\]\./, ""));
+  return t(r.key, r.params);
 }
 
 /** POST a file (multipart field `file`) with the control token. */

@@ -188,6 +188,43 @@ export function firstReached(series, metric, value) {
   return null;
 }
 
+/** Steps between two judgements of the runners against the target (the server's race). */
+export const CHECK_EVERY = 10;
+
+/**
+ * Who reached the target first, from a race frame's `winner` ({runner, step, seconds, tie}),
+ * as an i18n key and its parameters: both on the same check step is a tie (said by its step;
+ * seconds of training never break it), else the runner that got there first. null before any
+ * runner has.
+ */
+export function reachedFirst(winner) {
+  if (!winner) return null;
+  if (Array.isArray(winner.tie) && winner.tie.length > 1) {
+    return { key: "ft_first_tie", params: { step: winner.step, every: CHECK_EVERY } };
+  }
+  return { key: `ft_first_${winner.runner === 1 ? 1 : 0}`, params: { step: winner.step, seconds: winner.seconds } };
+}
+
+/**
+ * The page's own sentence for a refused model (an upload, or loading one that does not fit):
+ * {key, params} for i18n. The server says "model: 'upload' is not allowed; the model takes 2
+ * inputs; this data set gives 64: choose data of the model's width"; the reasons the page knows
+ * get a sentence of its own (in its language), any other keeps the server's reason, without
+ * the field-and-value preamble.
+ */
+export function modelRefusal(message) {
+  const reason = String(message ?? "")
+    .replace(/^model:\s*(?:'[^']*'|"[^"]*"|\S+)\s+is not allowed;\s*/, "")
+    .replace(/^model:\s*/, "").trim();
+  const width = /^the model takes (\d+) inputs; this data set gives (\d+)/.exec(reason);
+  if (width) return { key: "ft_model_width", params: { n: width[1], m: width[2] } };
+  if (/^the file is empty/.test(reason)) return { key: "ft_model_empty", params: {} };
+  if (/^no model file was uploaded/.test(reason)) return { key: "ft_model_none", params: {} };
+  if (/standardizer does not fit/.test(reason)) return { key: "ft_model_scaling", params: {} };
+  const text = reason ? reason[0].toUpperCase() + reason.slice(1) : "";
+  return { key: "ft_model_refused", params: { msg: /[.!?]$/.test(text) ? text : `${text}.` } };
+}
+
 /**
  * Which network does better on held-out data so far, from a race frame's `runners` (fine-tuned
  * first): "finetuned" or "scratch" when its test accuracy is higher by at least `margin`,

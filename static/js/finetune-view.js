@@ -5,14 +5,14 @@
 // the drawing pad (live prediction and activations); export; and the comparison with training
 // from scratch (finetune-compare.js). Errors appear at the control that caused them.
 
-import { t } from "./i18n.js";
+import { displayClass, t } from "./i18n.js";
 import { css, diverging } from "./colors.js";
 import { formatCount, formatNumber } from "./scales.js";
 import { DrawPad, checkSamples, labelCounts, paintInput, samplesToCsv, strokesToInput } from "./drawpad.js";
 import { CompareView, errorText, postFile } from "./finetune-compare.js";
 import {
   GROUP_NAMES, architectureText, checkGroups, classProbs, csvInputWidth, hiddenLayers, inferHead, layerTable, loadConfig,
-  nextGroup, taskConfig, toggleFrozen,
+  modelRefusal, nextGroup, taskConfig, toggleFrozen,
 } from "./finetune-logic.js";
 
 const STORE = "drawings";
@@ -112,7 +112,8 @@ export class FinetuneView {
     if (!slot && ev.field) slot = FIELD_SLOT[ev.field];
     if (!slot) return false;
     this.pending.delete(ev.id);
-    this.showAt(slot, ev.message);
+    const said = ev.field === "model" ? modelRefusal(ev.message) : null;
+    this.showAt(slot, said ? t(said.key, said.params) : ev.message);
     this.renderLayers(); // the locks show the layers frozen in force
     return true;
   }
@@ -221,7 +222,10 @@ export class FinetuneView {
       this.showAt("model_file", t("ft_net_error", { msg: String(err) }));
       return;
     }
-    if (!r.ok) this.showAt("model_file", t("ft_model_refused", { msg: await errorText(r) }));
+    if (!r.ok) {
+      const said = modelRefusal(await errorText(r));
+      this.showAt("model_file", t(said.key, said.params));
+    }
     this.$("#ft-model-file").value = "";
   }
 
@@ -365,8 +369,8 @@ export class FinetuneView {
     const el = this.$("#ft-head");
     const head = this.head();
     if (!head || !this.config?.model) { el.innerHTML = ""; el.dataset.replaced = ""; return; }
-    const names = (h) => (h.classes ?? []).join(", ");
-    const desc = (h) => t("ft_head_units", { n: h.units, out: h.output, classes: names(h) });
+    const names = (h) => (h.classes ?? []).map((c) => displayClass(c)).join(", ");
+    const desc = (h) => t(h.units === 1 ? "ft_head_unit_one" : "ft_head_units", { n: h.units, out: h.output, classes: names(h) });
     el.dataset.replaced = String(Boolean(head.replaced));
     if (!head.replaced) {
       el.innerHTML = `<p class="ft-head-kept">${esc(t("ft_head_kept", { what: desc(head.old ?? head.new) }))}</p>`;
@@ -435,9 +439,9 @@ export class FinetuneView {
     const k = ev.class?.[0];
     const names = ev.class_names ?? [];
     const p = classProbs(ev.p?.[0] ?? [], names.length);
-    const label = names[k] ?? String(k);
+    const label = displayClass(names[k] ?? String(k));
     out.textContent = Number.isFinite(p[k]) ? t("dp_pred", { label, p: prob(p[k]) }) : label;
-    out.dataset.cls = label;
+    out.dataset.cls = names[k] ?? String(k); // the server's class name
     this.drawActs(ev);
   }
 
@@ -474,7 +478,7 @@ export class FinetuneView {
         const lw = 40, bw = w - lw - 76;
         classProbs(a, names.length).forEach((p, k) => {
           ctx.fillStyle = ink;
-          ctx.fillText(String(names[k] ?? k), 4, y + 1);
+          ctx.fillText(displayClass(String(names[k] ?? k)), 4, y + 1);
           ctx.fillStyle = css(diverging(1), 0.85);
           ctx.fillRect(lw, y + 2, Math.max(1, bw * p), 11);
           ctx.strokeStyle = "rgb(0 0 0 / 0.25)";

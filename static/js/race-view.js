@@ -60,9 +60,31 @@ export function raceSeries(columns, rows, metric, x = "step") {
   return { xs: Float64Array.from(steps), perRunner };
 }
 
-/** The winner sentence, or the state of the race. */
+/** "A and B", "A, B and C" (Japanese: 「A」と「B」): labels as one phrase. */
+export function joinLabels(labels) {
+  const q = labels.map((l) => t("race_label_q", { l }));
+  if (q.length <= 1) return q.join("");
+  return `${q.slice(0, -1).join(t("list_comma"))}${t("list_and")}${q[q.length - 1]}`;
+}
+
+/** The runners tied for the win (a frame's winner.tie: two or more indices), or null. */
+export function tiedRunners(winner) {
+  const tie = winner?.tie;
+  return Array.isArray(tie) && tie.length > 1 ? tie : null;
+}
+
+/**
+ * The winner sentence, or the state of the race. Runners are judged on the same check steps,
+ * so runners that reached the target on the same one tie: a tie is said as a tie, by its step,
+ * never decided by seconds of training (they measure the machine, not the method).
+ */
 export function raceStatus(target, winner, runners) {
   const what = target ? `${t(`race_metric_${target.metric}`)} ${target.metric?.endsWith("acc") ? "≥" : "≤"} ${formatNumber(target.value, 3)}` : "";
+  const tie = tiedRunners(winner);
+  if (tie) {
+    const labels = tie.map((k) => runners?.[k]?.label ?? (k === winner.runner ? winner.label : `${k + 1}`));
+    return t("race_tie", { labels: joinLabels(labels), step: winner.step, target: what });
+  }
   if (winner) {
     return t("race_winner", { label: winner.label, step: winner.step, s: formatNumber(winner.seconds ?? NaN, 2), target: what });
   }
@@ -260,7 +282,9 @@ export class RaceView {
     const runners = h?.runners ?? [];
     el.textContent = this.race ? raceStatus(this.target, h?.winner ?? null, runners) : "";
     el.classList.toggle("won", Boolean(h?.winner));
+    const tie = tiedRunners(h?.winner);
     this.panel.dataset.winner = h?.winner ? String(h.winner.runner) : "";
+    this.panel.dataset.tie = tie ? tie.join(",") : "";
     this.surfaces.forEach((s, k) => {
       const r = runners[k];
       const metric = s.fig.querySelector('[data-k="metric"]'), badge = s.fig.querySelector('[data-k="badge"]');
@@ -268,7 +292,7 @@ export class RaceView {
       metric.textContent = r?.metrics && r.metrics[m] !== undefined ? `${t(`race_metric_${m}`)} ${formatNumber(r.metrics[m], 3)}` : "";
       badge.textContent = r?.diverged ? t("race_diverged") : r?.reached ? t("race_reached", { step: r.reached.step }) : "";
       badge.className = `race-badge ${r?.diverged ? "bad" : r?.reached ? "good" : ""}`;
-      s.fig.classList.toggle("winner", h?.winner?.runner === k);
+      s.fig.classList.toggle("winner", tie ? tie.includes(k) : h?.winner?.runner === k);
     });
   }
 

@@ -29,21 +29,39 @@ export const subsup = (a, b, c) => `<msubsup>${a}${b}${c}</msubsup>`;
 export const frac = (a, b) => `<mfrac>${a}${b}</mfrac>`;
 export const sqrt = (a) => `<msqrt>${a}</msqrt>`;
 export const under = (a, b) => `<munder>${a}${b}</munder>`;
-export const hat = (a) => `<mover accent="true">${a}<mo stretchy="false">^</mo></mover>`;
+/** â: the hat is an accent centred over its base (U+02C6, not the raised ASCII caret). */
+export const hat = (a) => `<mover accent="true">${a}<mo accent="true" stretchy="false">\u02C6</mo></mover>`;
 export const paren = (...xs) => row(mo("("), ...xs, mo(")"));
-export const math = (...xs) => `<math display="block">${xs.join("")}</math>`;
+/**
+ * A formula. A chain a = b = c is cut at its top-level "=" into pieces that wrap as words do,
+ * so a long line breaks onto the next one instead of running out of the panel.
+ */
+export function math(...xs) {
+  const pieces = [[]];
+  for (const x of xs) {
+    if (x === EQ && pieces[pieces.length - 1].length) pieces.push([x]);
+    else pieces[pieces.length - 1].push(x);
+  }
+  return `<span class="wt-eqn">${pieces.map((p) => `<math>${p.join("")}</math>`).join("")}</span>`;
+}
+const EQ = "<mo>=</mo>";
 
-/** A number in MathML; negative numbers are bracketed where they multiply (wrap = true). */
-export function num(v, key, wrap = false) {
+/**
+ * A number in MathML; negative numbers are bracketed where they multiply (wrap = true). `attr`
+ * names its meaning: data-k for the engine's numbers (and those computed from them for
+ * display), data-d for the few the page works out from other numbers of the walk.
+ */
+export function num(v, key, wrap = false, attr = "k") {
   const text = fmt(v);
-  if (typeof v !== "number" || Number.isNaN(v)) return `<mi data-k="${escXml(key)}" class="unknown">?</mi>`;
+  const mark = `data-${attr}="${escXml(key)}"`;
+  if (typeof v !== "number" || Number.isNaN(v)) return `<mi ${mark} class="unknown">?</mi>`;
   const e = /^(−?)([\d.]+)e([+−-]?)(\d+)$/.exec(text);
   let n;
   if (e) { // 4.876e-7 → 4.876 × 10⁻⁷ (trailing zeros of the mantissa dropped: 1e-8 → 1 × 10⁻⁸)
     const mant = e[2].includes(".") ? e[2].replace(/\.?0+$/, "") : e[2];
     const ex = `${e[3] && e[3] !== "+" ? "−" : ""}${e[4]}`;
-    n = `<mrow data-k="${escXml(key)}"><mn>${e[1]}${mant}</mn><mo>×</mo><msup><mn>10</mn><mn>${ex}</mn></msup></mrow>`;
-  } else n = `<mn data-k="${escXml(key)}">${escXml(text)}</mn>`;
+    n = `<mrow ${mark}><mn>${e[1]}${mant}</mn><mo>×</mo><msup><mn>10</mn><mn>${ex}</mn></msup></mrow>`;
+  } else n = `<mn ${mark}>${escXml(text)}</mn>`;
   return wrap && text.startsWith("−") ? paren(n) : n;
 }
 
@@ -51,7 +69,7 @@ export function num(v, key, wrap = false) {
 export const dL = (q) => frac(row(mi("∂"), mi("L")), row(mi("∂"), q));
 
 const times = mo("·");
-const eq = mo("=");
+const eq = EQ;
 
 // ------------------------------------------------------------------ reading events
 /** Element [r][c] of a nested list, or NaN. */
@@ -231,10 +249,13 @@ function mn1() { return "<mn>1</mn>"; }
 
 /**
  * backward: for sample n and neuron j of layer i: dL/da, f'(z), dL/dz = dL/da · f'(z); for the
- * chosen input k the sample's share dL/dz · x_k and the batch's dL/dW_jk; dL/db_j.
- * forward: the same step's forward event (for z, a and x), or null.
+ * chosen input k the sample's share dL/dz · x_k and the batch's dL/dW_jk; dL/db_j. With dropout
+ * dL/da is (Σ_k W_kj · dL/dz_k) · m_j, as the engine computes it (engine/network.py backward).
+ * forward: the same step's forward event (for z, a, x and the mask), or null; above: the weights
+ * {W} of layer i + 1 at the start of the step when the forward event lacks them; dropout: the
+ * run's rate (a mask not received yet shows as "?").
  */
-export function backwardView(ev, choice, { activation, forward, last, l2 = 0, l1 = 0 }) {
+export function backwardView(ev, choice, { activation, forward, above = null, dropout = 0, last, l2 = 0, l1 = 0 }) {
   const { sample: n, layer: i, unit: j, input: k } = choice;
   const B = ev.layers[i];
   const F = forward?.layers?.[i];
@@ -247,7 +268,19 @@ export function backwardView(ev, choice, { activation, forward, last, l2 = 0, l1
   if (last) {
     lines.push({ key: "da", math: math(dL(aSym), eq, dL(zSym), eq, num(dz, "dz")), note: "from_loss" });
   } else {
-    lines.push({ key: "da", math: math(dL(aSym), eq, row(mo("∑"), sub(mi("W"), mi("kj")), times, dL(sub(mi("z"), mi("k")))), eq, num(da, "da")), note: "from_above" });
+    const sum = row(mo("∑"), sub(mi("W"), mi("kj")), times, dL(sub(mi("z"), mi("k"))));
+    const m = F?.mask ? at(F.mask, n, j) : (dropout > 0 ? NaN : null);
+    if (m === null) {
+      lines.push({ key: "da", math: math(dL(aSym), eq, sum, eq, num(da, "da")), note: "from_above" });
+    } else { // dropout: the gradient reaches a only through a·m, so it is scaled by the mask
+      const S = aboveSum(ev, forward, above, n, i, j);
+      lines.push({
+        key: "da",
+        math: math(dL(aSym), eq, paren(sum), times, sub(mi("m"), mi(`${j + 1}`)), eq, num(S, "da_sum", true, "d"),
+          times, num(m, "mask", true, "d"), eq, num(da, "da")),
+        note: m === 0 ? "from_above_dropped" : "from_above_mask",
+      });
+    }
     const z = F ? at(F.z, n, j) : NaN, a = F ? at(F.a, n, j) : NaN;
     const d = ACTIVATIONS[activation]?.[1];
     const fp = d && Number.isFinite(z) ? d(z, a) : NaN;
@@ -276,6 +309,19 @@ export function backwardView(ev, choice, { activation, forward, last, l2 = 0, l1
     math: math(dL(sub(mi("b"), mi(`${j + 1}`))), eq, row(mo("∑"), dL(sub(mi("z"), mi("n")))), eq, num(at(B.db, j), "db")),
   });
   return { phase: "backward", lines, highlight: { from: ev.layers.length, to: i } };
+}
+
+/**
+ * Σ_k W_kj · dL/dz_k over the units k of layer i + 1 for sample n: the gradient that reaches a_j
+ * of layer i before the dropout mask. W from the forward event (or `above`), dz from `ev`.
+ */
+export function aboveSum(ev, forward, above, n, i, j) {
+  const W = forward?.layers?.[i + 1]?.W ?? above?.W;
+  const dz = ev.layers?.[i + 1]?.dz?.[n];
+  if (!W || !dz) return NaN;
+  let s = 0;
+  for (let k = 0; k < dz.length; k++) s += at(W, k, j) * at(dz, k);
+  return s;
 }
 
 /**

@@ -82,6 +82,14 @@ export class Walkthrough {
     };
     for (const id of ["#wt-sample", "#wt-layer", "#wt-unit", "#wt-input"]) this.$(id).addEventListener("change", pick);
     this.relabel();
+    // the panel changes width with the window and with presenter mode: fit the formulas again
+    if (typeof ResizeObserver === "function") {
+      let width = 0;
+      new ResizeObserver(([e]) => {
+        const w = Math.round(e.contentRect.width);
+        if (w !== width) { width = w; this.fitFormulas(); }
+      }).observe(this.$("#wt-body"));
+    }
   }
 
   relabel() {
@@ -254,11 +262,14 @@ export class Walkthrough {
   // ------------------------------------------------------------------ drawing
   context() {
     const i = this.choice.layer;
-    const weights = this.events.startWeights(i) ?? (this.frame?.header?.step === this.events.step ? frameWeights(this.frame, i) : null);
+    const start = (l) => this.events.startWeights(l) ?? (this.frame?.header?.step === this.events.step ? frameWeights(this.frame, l) : null);
     const reg = this.config?.regularization;
+    const L = (this.info?.sizes?.length ?? 1) - 1;
     return {
       activation: this.info?.activation ?? this.config?.activation ?? "tanh",
-      weights,
+      weights: start(i),
+      above: i + 1 < L ? start(i + 1) : null,
+      dropout: this.config?.dropout ?? 0,
       forward: this.events.byPhase.forward ?? null,
       prev: this.events.prevUpdate,
       l1: reg === "l1" ? this.config.reg_rate : 0,
@@ -322,7 +333,24 @@ export class Walkthrough {
       const note = ln.note ? `<span class="wt-note">${esc(t(`wt_note_${ln.note}`, ln.params ?? {}))}</span>` : "";
       return `<div class="wt-line" data-line="${esc(ln.key)}">${ln.math}${note}</div>`;
     }).join("");
+    this.fitFormulas();
     why.textContent = t(`wt_why_${ev.phase}`) + (ev.phase === "update" ? ` ${t(`wt_why_opt_${["sgd", "adam", "adamw"].includes(ev.optimizer) ? (ev.optimizer === "sgd" && ev.hyper?.momentum ? "momentum" : ev.optimizer === "adamw" ? "adam" : ev.optimizer) : "other"}`)}` : "");
+  }
+
+  /**
+   * A formula piece wider than its line (the pieces of a chain already wrap at "=") is scaled
+   * down to fit, to no less than 55 % of its size, so nothing is cut off on a projector.
+   */
+  fitFormulas() {
+    for (const m of this.root.querySelectorAll(".wt-eqn math")) {
+      m.style.fontSize = "";
+      const room = m.parentElement.clientWidth;
+      const w = m.getBoundingClientRect().width;
+      if (room > 0 && w > room) {
+        const size = parseFloat(getComputedStyle(m).fontSize);
+        m.style.fontSize = `${(size * Math.max(0.55, (room - 2) / w)).toFixed(1)}px`;
+      }
+    }
   }
 
   /** Drawn over the network: the lit layer (moving during a pass) and the chosen neuron and edge. */
