@@ -3,7 +3,7 @@
 
 import { css, sequential } from "./colors.js";
 import { formatNumber } from "./scales.js";
-import { t } from "./i18n.js";
+import { displayClass, t } from "./i18n.js";
 
 /** Precision and recall per class from a K×K count matrix (rows: true, columns: predicted). */
 export function precisionRecall(cm, K) {
@@ -98,7 +98,7 @@ export class ConfusionView {
 
   names(K) {
     const n = this.info?.class_names;
-    return n?.length === K ? n : Array.from({ length: K }, (_, k) => String(k));
+    return n?.length === K ? n.map((c) => displayClass(c)) : Array.from({ length: K }, (_, k) => String(k));
   }
 
   build(cm, K) {

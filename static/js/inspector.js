@@ -5,7 +5,7 @@
 
 import { FEATURES, backwardPoint, fitStandardizer, forwardPoint, makeFeatures } from "./forward.js";
 import { formatNumber as f } from "./scales.js";
-import { t } from "./i18n.js";
+import { displayClass, t } from "./i18n.js";
 
 const MAX_TERMS = 8;
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
@@ -189,7 +189,7 @@ export class Inspector {
       const w = Array.from(W.subarray(unit * nIn, (unit + 1) * nIn));
       const b = layers[wl].b[unit];
       const rawTxt = inp.planar ? `(${f(inp.raw[0], 3)}, ${f(inp.raw[1], 3)})` : `${this.point.split} #${this.point.index + 1}`;
-      const label = this.info.class_names?.[inp.y] ?? f(inp.y, 3);
+      const label = this.info.class_names?.[inp.y] !== undefined ? displayClass(this.info.class_names[inp.y]) : f(inp.y, 3);
       h += `<p>${esc(t("insp_point", { point: rawTxt, label }))}</p>`;
       h += `<h4>${esc(t("insp_forward"))}</h4>`;
       const terms = w.slice(0, MAX_TERMS).map((wi, k) => `(${f(wi, 3)})(${f(s.x[k], 3)})`);
