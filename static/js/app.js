@@ -88,7 +88,7 @@ const inspector = new Inspector($("#inspector-body"), { send });
 const controls = new Controls($("#controls"), {
   send, getState: () => ({ step: state.step, running: state.running }),
 });
-const teaching = new Teaching({ $, network, send, getState: () => state });
+const teaching = new Teaching({ $, network, send, getState: () => state, onFocus: (names, scroll) => applyFocus(names, scroll) });
 const finetune = new FinetuneView($("#finetune"), {
   send, session: () => ({ id: state.sessionId, token: state.token, role: state.role }),
   onDrawInput: (pixels) => { // the drawn digit shown as the network's input
@@ -147,6 +147,66 @@ function setData(arrays) {
   uiDirty = true;
 }
 
+// ------------------------------------------------------------------ race sessions
+/**
+ * In a race the counters, the network, the confusion matrix, the digits grid and the gradient
+ * chart show runner 1's numbers (the frame's plain arrays and metrics): each says so.
+ */
+function showRunnerTags() {
+  const r0 = state.race?.runners?.[0];
+  const text = r0 ? t("race_runner_tag", { k: 1, label: r0.label }) : "";
+  for (const el of document.querySelectorAll("[data-runner-tag]")) {
+    el.hidden = !text;
+    el.textContent = text;
+    el.title = text ? t("race_runner_tag_title", { k: 1 }) : "";
+  }
+  measureTopbar();
+}
+
+// ------------------------------------------------------------------ lesson focus
+/** A lesson's `focus` names → the views they mean (in a race the race panel's own). */
+function focusTarget(name) {
+  const race = body.dataset.race === "on";
+  const sel = {
+    surface: race ? "#race-surfaces" : "#surface-panel", digits: "#digits-panel", network: ".net-wrap",
+    loss: race ? "#race-chart" : "#chart-loss", accuracy: "#chart-acc", grad_norm: "#grad-panel",
+    gradients: "#grad-panel", confusion: "#eval-panel",
+  }[name];
+  return sel ? $(sel) : null;
+}
+
+/**
+ * Bring a lesson's views forward: marked, shown even in presenter mode (where the secondary
+ * panels are otherwise hidden), and the first of them scrolled into view when `scroll`. The
+ * lesson's run arrives just after the lesson (a config event, which may show or hide panels),
+ * so the views are chosen once it is in (or shortly after, whichever comes first).
+ */
+let focusNames = [], focusScroll = false, focusTimer = null;
+function applyFocus(names, scroll) {
+  focusNames = [...(names ?? [])];
+  focusScroll = focusScroll || Boolean(scroll);
+  clearTimeout(focusTimer);
+  focusTimer = setTimeout(showFocus, 400);
+}
+
+function showFocus() {
+  for (const el of document.querySelectorAll(".focused")) el.classList.remove("focused");
+  const els = focusNames.map(focusTarget).filter((el) => el && !el.hidden && !el.closest("[hidden]"));
+  for (const el of els) el.classList.add("focused");
+  body.dataset.focus = focusNames.join(" ");
+  uiDirty = true;
+  for (const c of [lossChart, accChart, gradChart]) c.dirty = true;
+  if (focusScroll && els.length) {
+    focusScroll = false;
+    requestAnimationFrame(() => {
+      const shown = els.filter((el) => el.offsetParent !== null);
+      // the last first, then the first: both in view where they fit together
+      shown[shown.length - 1]?.scrollIntoView({ block: "nearest" });
+      shown[0]?.scrollIntoView({ block: "nearest" });
+    });
+  }
+}
+
 // ------------------------------------------------------------------ run state
 function showRunState() {
   const running = state.running;
@@ -198,15 +258,19 @@ function onEvent(ev) {
       state.epoch = ev.epoch ?? 0;
       state.diverged = ev.diverged || null;
       state.history.reset(ev.history.columns, ev.history.rows);
+      state.race = ev.race ?? null;
+      state.until = ev.until ?? null;
       controls.setRole(state.role);
       controls.setConfig(ev.config, ev.info);
       applyInfo();
+      showRunnerTags();
       showRunState();
       showDiverged();
       showCounters();
       break;
     }
     case "state":
+      if ("until" in ev) state.until = ev.until ?? null;
       state.running = ev.running;
       state.speed = ev.speed;
       state.step = ev.step;
@@ -219,9 +283,11 @@ function onEvent(ev) {
       const sizesChanged = JSON.stringify(ev.info?.sizes) !== JSON.stringify(state.info?.sizes);
       state.config = ev.config;
       state.info = ev.info ?? state.info;
+      if ("race" in ev) { state.race = ev.race ?? null; showRunnerTags(); }
       controls.setConfig(ev.config, state.info);
       if (ev.rebuilt || sizesChanged || (ev.changed ?? []).includes("features")) applyInfo();
       else inspector.setContext(state.info, state.config);
+      if (focusNames.length) { clearTimeout(focusTimer); showFocus(); }
       if (ev.rebuilt) {
         state.diverged = null;
         showDiverged();
@@ -240,8 +306,7 @@ function onEvent(ev) {
       showDiverged();
       break;
     case "notice":
-      // a rebuild's notice is already shown, in the page's language
-      if (performance.now() - state.lastRebuiltAt > 2000) toast(ev.message);
+      onNotice(ev);
       break;
     case "error":
       if (ev.command === "set_weight") inspector.showError(ev.message);
@@ -254,6 +319,26 @@ function onEvent(ev) {
     default:
       break;
   }
+}
+
+/** The server's notices that repeat what a rebuild toast already says (in the page's words). */
+const REBUILD_NOTICE = /^(changing .* rebuilt the (run|race)|now training on the uploaded|now starting from the uploaded)/;
+
+/**
+ * A notice: one toast per kind, so repeated rebuilds (variants clicked in a row) replace each
+ * other instead of stacking; the pauses the page knows (until, idle) in its own words.
+ */
+function onNotice(ev) {
+  const msg = ev.message ?? "";
+  const step = /step ([\d,]+)/.exec(msg)?.[1] ?? formatCount(state.step);
+  if (ev.reason === "until") toast(t("until_paused", { n: step }), "info", "until");
+  else if (ev.reason === "idle") toast(t("idle_paused", { n: step }), "info", "idle");
+  else if (REBUILD_NOTICE.test(msg)) {
+    // the config event just before has said it in the page's language: one toast, not two
+    if (!$("#toasts").querySelector('[data-key="rebuilt"]')) {
+      toast(t(/new data|uploaded CSV/.test(msg) ? "rebuilt_data" : "rebuilt_network"), "info", "rebuilt");
+    }
+  } else toast(msg);
 }
 
 /** A command the server refused because the run diverged (the page says so in its language). */
@@ -399,6 +484,10 @@ function bindPage() {
   $("#btn-share").addEventListener("click", showShare);
   $("#btn-share-close").addEventListener("click", () => { $("#share-box").hidden = true; });
   document.addEventListener("keydown", onKey);
+  if (typeof ResizeObserver === "function") {
+    const ro = new ResizeObserver(() => measureTopbar());
+    ro.observe($(".topbar")); // it wraps differently with the runner tag or the language
+  }
   window.addEventListener("resize", () => { measureTopbar(); uiDirty = true; for (const c of [lossChart, accChart, gradChart]) c.dirty = true; });
   onLanguageChange(() => {
     $("#lang").value = getLanguage();
@@ -408,6 +497,7 @@ function bindPage() {
     teaching.relabel();
     finetune.relabel();
     chartOpts();
+    showRunnerTags();
     inspector.dirty = true;
     if (inspector.target) inspector.select(inspector.target);
     uiDirty = true;
@@ -508,9 +598,9 @@ async function loadDatasets() {
 }
 
 async function main() {
+  bindPage(); // first: the views hear the initial language as they hear a switch
   setLanguage(initialLanguage());
   $("#lang").value = getLanguage();
-  bindPage();
   requestAnimationFrame(tick);
   if (!state.sessionId) {
     try { await createSession(); } catch (err) {
@@ -543,6 +633,8 @@ window.__lab = {
   gradChart: () => ({ xLabel: gradChart.options.xLabel, layout: gradChart.layoutInfo ?? null,
     tooltip: gradChart.tooltipBox ?? null }),
   pickedPoint: () => inspector.point,
+  focused: () => [...document.querySelectorAll(".focused")].map((el) => el.id || el.className),
+  compareAxis: () => finetune.compare.loss.options.xLabel,
   networkLabels: () => ({
     titles: network.titleBoxes, updates: network.updateLabels, inputLeft: network.inputLabelLeft,
     frozen: network.frozenLabels, height: $("#network").clientHeight, width: $("#network").clientWidth,

@@ -2,6 +2,33 @@
 // label (large) and true label (small); a red frame marks a wrong prediction. With the
 // keyboard: arrows move a focus frame over the grid, Enter chooses the sample.
 import { fitCanvas } from "./canvas.js";
+import { displayClass } from "./i18n.js";
+
+const IMG = 36; // an image and its frame, px
+const MAX_CELL = 120; // a cell grows for long class names up to this width, then they shorten
+
+/** text, shortened with "…" until measure(text) ≤ maxW (at least one character and "…"). */
+export function fitText(measure, text, maxW) {
+  if (measure(text) <= maxW) return text;
+  let n = text.length - 1;
+  while (n > 1 && measure(`${text.slice(0, n)}…`) > maxW) n--;
+  return `${text.slice(0, n)}…`;
+}
+
+/**
+ * The layout of a grid cell for class names (as shown): the cell width and the fonts of the
+ * predicted (large) and true (small) label, so the longest name fits beside the image, or,
+ * past MAX_CELL, is shortened by fitText. measure(text, font) → width in px.
+ */
+export function labelLayout(names, measure) {
+  const big = (px) => `700 ${px}px system-ui, sans-serif`;
+  let size = 18;
+  const widest = (font) => Math.max(0, ...names.map((n) => measure(n, font)));
+  const LEFT = IMG + 2; // labels start right of the image; 2 px spare on the right
+  while (size > 12 && LEFT + widest(big(size)) + 2 > MAX_CELL) size -= 2;
+  const cell = Math.max(54, Math.min(MAX_CELL, Math.ceil(LEFT + widest(big(size)) + 2)));
+  return { cell, room: cell - LEFT - 2, big: big(size), small: "12px system-ui, sans-serif", bigPx: size };
+}
 
 export class DigitsView {
   constructor(canvas, { onPick, onCursor }) {
@@ -61,18 +88,22 @@ export class DigitsView {
     const d = rows * cols;
     let idx = this.filter ?? Array.from({ length: Y.length }, (_, i) => i);
     if (this.errorsOnly && pred) idx = idx.filter((i) => pred[i] !== Y[i]);
-    const cell = 54;
+    const names = this.classNames.map((c) => displayClass(c));
+    const measure = (text, font) => { ctx.font = font; return ctx.measureText(text).width; };
+    const lay = labelLayout(names, measure);
+    const cell = lay.cell;
     const perRow = Math.max(1, Math.floor(w / cell));
     this.perRow = perRow;
-    const maxRows = Math.max(1, Math.floor(h / cell));
+    const ROW = 54; // cell height: the image and its two labels
+    const maxRows = Math.max(1, Math.floor(h / ROW));
     idx = idx.slice(0, perRow * maxRows);
     const style = getComputedStyle(canvas);
     const ink = style.color || "#222";
-    const px = Math.floor((cell - 20) / Math.max(rows, cols));
+    const px = Math.floor((IMG - 4) / Math.max(rows, cols));
     this.cells = [];
     let errors = 0;
     idx.forEach((i, k) => {
-      const x = (k % perRow) * cell, y = Math.floor(k / perRow) * cell;
+      const x = (k % perRow) * cell, y = Math.floor(k / perRow) * ROW;
       for (let r = 0; r < rows; r++) {
         for (let c = 0; c < cols; c++) {
           const v = X[i * d + r * cols + c] / 16;
@@ -89,22 +120,23 @@ export class DigitsView {
       ctx.fillStyle = wrong ? "#c0001a" : ink;
       ctx.textAlign = "left";
       ctx.textBaseline = "top";
-      ctx.font = "700 18px system-ui, sans-serif";
-      const name = (k2) => this.classNames[k2] ?? String(k2);
-      if (pred) ctx.fillText(name(pred[i]), x + px * cols + 6, y + 2);
-      ctx.font = "12px system-ui, sans-serif";
+      const name = (k2, font) => fitText((s2) => measure(s2, font), names[k2] ?? String(k2), lay.room);
+      if (pred) { const s2 = name(pred[i], lay.big); ctx.font = lay.big; ctx.fillText(s2, x + px * cols + 6, y + 2); }
+      const s3 = name(Y[i], lay.small);
+      ctx.font = lay.small;
       ctx.fillStyle = ink;
-      ctx.fillText(name(Y[i]), x + px * cols + 6, y + 24);
-      this.cells.push({ i, x, y, s: cell });
+      ctx.fillText(s3, x + px * cols + 6, y + 6 + lay.bigPx);
+      this.cells.push({ i, x, y, s: cell, h: ROW });
     });
     if (this.cursor !== null && this.cells[this.cursor]) {
       const c = this.cells[this.cursor];
       ctx.strokeStyle = "#1a56db"; ctx.lineWidth = 3;
       ctx.setLineDash([5, 3]);
-      ctx.strokeRect(c.x + 0.5, c.y + 0.5, c.s - 3, c.s - 3);
+      ctx.strokeRect(c.x + 0.5, c.y + 0.5, c.s - 3, c.h - 3);
       ctx.setLineDash([]);
     }
     canvas.dataset.shown = String(idx.length);
+    canvas.dataset.cell = String(cell);
     canvas.dataset.errors = String(errors);
     return true;
   }
@@ -127,7 +159,7 @@ export class DigitsView {
   click(e) {
     const r = this.canvas.getBoundingClientRect();
     const px = e.clientX - r.left, py = e.clientY - r.top;
-    const hit = this.cells.find((c) => px >= c.x && px < c.x + c.s && py >= c.y && py < c.y + c.s);
+    const hit = this.cells.find((c) => px >= c.x && px < c.x + c.s && py >= c.y && py < c.y + c.h);
     if (hit) this.onPick?.({ split: "test", index: hit.i });
   }
 }

@@ -130,7 +130,7 @@ export const STRINGS = {
     ft_runner_0: "fine-tuned", ft_runner_1: "from scratch",
     ft_col_steps: "steps", ft_col_seconds: "training time", ft_col_reach_steps: "steps to reach {v}",
     ft_col_reach_seconds: "time to reach it", ft_col_test_acc: "test accuracy",
-    ft_racing: "Training both…", ft_first: "The {who} network reached {v} first: at step {step}, after {s} of training.",
+    ft_racing: "Training both…",
     ft_none_reached: "Neither network has reached {v} yet.",
     ft_verdict_finetuned: "On held-out data the fine-tuned network is ahead.",
     ft_verdict_scratch: "On held-out data training from scratch is ahead: the pretrained features do not fit this task.",
@@ -234,6 +234,24 @@ export const STRINGS = {
     race_bad_opt: "Runner {k}: the optimizer {v} is unknown.",
     race_bad_momentum: "Runner {k}: the momentum {v} is not allowed; it must be ≥ 0 and < 1.",
     race_bad_target: "The target {v} is not allowed; it must be a number > 0.",
+    wt_note_from_above_mask: "The gradients of the layer above, weighted by the weights that leave this neuron, times its dropout mask m: the neuron passed a·m on, so its gradient is scaled by m too.",
+    wt_note_from_above_dropped: "Dropout dropped this neuron in this step (m = 0): the gradient from above does not reach it.",
+    race_tie: "Tie at step {step}: {labels} reached {target} on the same check step.",
+    race_label_q: "{l}", list_comma: ", ", list_and: " and ",
+    race_runner_tag: "runner {k}: {label}",
+    race_runner_tag_title: "In a race these numbers are those of runner {k} only; the race panel compares every runner.",
+    ft_first_0: "The fine-tuned network reached {v} first: at step {step}, after {s} of training.",
+    ft_first_1: "The network trained from scratch reached {v} first: at step {step}, after {s} of training.",
+    ft_first_tie: "A tie: both networks reached {v} at step {step} (checked every {every} steps).",
+    ft_checked_every: "“Steps to reach” is a check step: both networks are checked against the target every {n} steps, on the same steps.",
+    ft_model_width: "This model takes {n} inputs, but this data set gives {m}: choose data of the model's width, or another model.",
+    ft_model_empty: "The model file is empty.",
+    ft_model_none: "No model file has been uploaded to this session yet.",
+    ft_model_scaling: "The model file's input scaling does not fit its own inputs: the file is damaged or was not saved by this app.",
+    ft_head_unit_one: "{n} {out} output ({classes})",
+    lesson_until: "Play stops at step {n}.",
+    until_paused: "Training paused at step {n}, where this run was set to stop. Press Play to go on.",
+    idle_paused: "Training paused at step {n}: nobody was connected to the session. Press Play to go on.",
   },
   ja: {
     skip_to_controls: "操作パネルへ移動",
@@ -360,7 +378,7 @@ export const STRINGS = {
     ft_runner_0: "ファインチューニング", ft_runner_1: "ゼロから学習",
     ft_col_steps: "ステップ", ft_col_seconds: "学習時間", ft_col_reach_steps: "{v} に達したステップ",
     ft_col_reach_seconds: "達するまでの時間", ft_col_test_acc: "テスト正解率",
-    ft_racing: "両方を学習中…", ft_first: "「{who}」が先に {v} に達しました：ステップ {step}、学習時間 {s}。",
+    ft_racing: "両方を学習中…",
     ft_none_reached: "どちらもまだ {v} に達していません。",
     ft_verdict_finetuned: "未知のデータではファインチューニングしたネットワークが上回っています。",
     ft_verdict_scratch: "未知のデータではゼロからの学習が上回っています：学習済みの特徴がこのタスクに合っていません。",
@@ -464,6 +482,24 @@ export const STRINGS = {
     race_bad_opt: "走者 {k}：最適化手法 {v} はありません。",
     race_bad_momentum: "走者 {k}：モーメンタム {v} は使えません。0 以上 1 未満にしてください。",
     race_bad_target: "目標 {v} は使えません。0 より大きい数にしてください。",
+    wt_note_from_above_mask: "上の層の勾配を、このニューロンから出る重みで重み付けして足し、ドロップアウトのマスク m を掛けたもの。このニューロンは a·m を渡したので、勾配も m 倍になります。",
+    wt_note_from_above_dropped: "このステップでは、ドロップアウトがこのニューロンを落としました（m = 0）。上からの勾配はここに届きません。",
+    race_tie: "ステップ {step} で引き分け：{labels} が同じ確認ステップで {target} に到達しました。",
+    race_label_q: "「{l}」", list_comma: "、", list_and: "と",
+    race_runner_tag: "走者 {k}：{label}",
+    race_runner_tag_title: "競争では、この数値は走者 {k} だけのものです。全走者の比較は競争パネルにあります。",
+    ft_first_0: "ファインチューニングしたネットワークが先に {v} に達しました：ステップ {step}、学習時間 {s}。",
+    ft_first_1: "ゼロから学習したネットワークが先に {v} に達しました：ステップ {step}、学習時間 {s}。",
+    ft_first_tie: "引き分け：両方のネットワークがステップ {step} で {v} に達しました（{every} ステップごとに確認）。",
+    ft_checked_every: "「達したステップ」は確認ステップです。両方のネットワークを同じステップで、{n} ステップごとに目標と比べます。",
+    ft_model_width: "このモデルの入力は {n} 個ですが、このデータセットは {m} 個です。モデルの幅に合うデータか、別のモデルを選んでください。",
+    ft_model_empty: "モデルファイルが空です。",
+    ft_model_none: "このセッションにはまだモデルファイルがアップロードされていません。",
+    ft_model_scaling: "モデルファイルの入力の標準化が、モデル自身の入力に合いません。ファイルが壊れているか、このアプリで保存したものではありません。",
+    ft_head_unit_one: "{out} 出力 {n} 個（{classes}）",
+    lesson_until: "再生はステップ {n} で止まります。",
+    until_paused: "ステップ {n} で一時停止しました。ここで止まるように設定されていました。続けるには再生を押してください。",
+    idle_paused: "ステップ {n} で一時停止しました：セッションに誰も接続していませんでした。続けるには再生を押してください。",
   },
 };
 
@@ -504,6 +540,21 @@ export function errorMessage(err, language = lang, label = null) {
   if (rule?.kind === "choice") return t("rule_choice", { ...p, choices: rule.choices.join(", ") }, language);
   if (rule?.kind === "bool") return t("rule_bool", p, language);
   return err?.message ?? "";
+}
+
+/**
+ * Class names the engine gives (digits tasks: even, odd, 0-4, 5-9), as the page shows them in
+ * its language. Display only: what is sent to the server keeps the engine's names. Any other
+ * name (a CSV file's, a drawing's label, a group "0,2,4") is shown as it is.
+ */
+export const CLASS_NAMES = {
+  en: { "0-4": "0–4", "5-9": "5–9" },
+  ja: { even: "偶数", odd: "奇数", "0-4": "0〜4", "5-9": "5〜9" },
+};
+
+export function displayClass(name, language = lang) {
+  const s = String(name);
+  return CLASS_NAMES[language]?.[s] ?? s;
 }
 
 export function getLanguage() {

@@ -5,6 +5,7 @@
 // events and `hello`), so a viewer page shows the same card.
 
 import { getLanguage, t } from "./i18n.js";
+import { formatCount } from "./scales.js";
 
 const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
@@ -31,7 +32,7 @@ export class LessonsView {
    * menu: a <dialog> for the list; card: the element showing the loaded lesson;
    * send(cmd); fetchJson(url) → Promise of the parsed answer (injectable for tests).
    */
-  constructor(menu, card, { send, fetchJson, onChange }) {
+  constructor(menu, card, { send, fetchJson, onChange, onFocus }) {
     this.menu = menu;
     this.card = card;
     this.send = send;
@@ -41,6 +42,9 @@ export class LessonsView {
       return r.json();
     });
     this.onChange = onChange ?? (() => {});
+    this.onFocus = onFocus ?? (() => {});
+    this.focusKey = ""; // the lesson (and variant) whose views were last brought forward
+    this.until = null; // the step where play stops (the server's `until`), or null
     this.catalogue = null;
     this.lang = null;
     this.current = null; // {name, variant}
@@ -108,6 +112,14 @@ export class LessonsView {
     this.render();
   }
 
+  /** The server's `until` (hello, state): where play stops by itself; null for no limit. */
+  setUntil(until) {
+    const v = Number.isFinite(until) ? until : null;
+    if (v === this.until) return;
+    this.until = v;
+    this.render();
+  }
+
   /** Language switched: fetch the texts again. */
   relabel() {
     this.ensure().then(() => { this.render(); if (this.menu.open) this.renderMenu(); });
@@ -143,6 +155,8 @@ export class LessonsView {
     this.card.hidden = !cur || this.cardClosed;
     this.card.dataset.lesson = cur?.name ?? "";
     this.card.dataset.variant = cur?.variant ?? "";
+    this.card.dataset.until = this.until ?? "";
+    this.focus(cur && lesson && !this.cardClosed ? lesson : null);
     if (!cur) { this.card.innerHTML = ""; return; }
     if (!lesson) {
       this.card.innerHTML = `<p>${esc(this.error ? t("lessons_error", { msg: this.error }) : t("waiting"))}</p>`;
@@ -164,6 +178,18 @@ export class LessonsView {
       <div class="lesson-qa">
         <p><strong>${esc(t("lesson_question"))}</strong> ${esc(lesson.question)}</p>
         <p><strong>${esc(t("lesson_look_at"))}</strong> ${esc(lesson.look_at)}</p>
+        ${this.until !== null ? `<p class="lesson-until">${esc(t("lesson_until", { n: formatCount(this.until) }))}</p>` : ""}
       </div>`;
+  }
+
+  /**
+   * Bring the loaded lesson's `focus` views forward, once per lesson and variant loaded (not
+   * on every redraw), and let them go when the card is closed or no lesson is loaded.
+   */
+  focus(lesson) {
+    const key = lesson ? `${this.current?.name}/${this.current?.variant ?? ""}` : "";
+    if (key === this.focusKey) return;
+    this.focusKey = key;
+    this.onFocus(lesson ? [...(lesson.focus ?? [])] : [], Boolean(lesson));
   }
 }

@@ -10,15 +10,18 @@ import { RaceView } from "./race-view.js";
 const SHARE_DELAY_MS = 80; // coalesce bursts of changes into one presenter message
 
 export class Teaching {
-  /** $: querySelector; network: NetworkView; send(cmd); getState(): the page state. */
-  constructor({ $, network, send, getState }) {
+  /**
+   * $: querySelector; network: NetworkView; send(cmd); getState(): the page state;
+   * onFocus(names, scroll): a lesson's views to bring forward (empty: none).
+   */
+  constructor({ $, network, send, getState, onFocus }) {
     this.send = send;
     this.getState = getState;
     this.role = "control";
     this.timer = null;
     const share = () => this.share();
     this.walk = new Walkthrough($("#walkthrough"), { network, send, onChange: share });
-    this.lessons = new LessonsView($("#lessons-menu"), $("#lesson-card"), { send, onChange: share });
+    this.lessons = new LessonsView($("#lessons-menu"), $("#lesson-card"), { send, onChange: share, onFocus });
     this.race = new RaceView($("#race-panel"), $("#race-setup"), {
       getState, send, createSession: (runners, target) => this.createRace(runners, target),
     });
@@ -44,8 +47,11 @@ export class Teaching {
         this.relabel(); // the page's language is known by now
         this.race.setRace(ev.race ?? ev.config?.race ?? null, ev.info);
         this.walk.setContext(ev.info ? { ...ev.info, race: ev.race ?? null } : ev.info, ev.config);
+        this.lessons.setUntil(ev.until ?? null);
         this.lessons.setCurrent(ev.lesson ?? null);
-        if (ev.phase) this.walk.onPhase(ev.phase);
+        // a late joiner gets every phase of the last walked step (`phases`), else the last one
+        if (Array.isArray(ev.phases) && ev.phases.length) for (const p of ev.phases) this.walk.onPhase(p);
+        else if (ev.phase) this.walk.onPhase(ev.phase);
         if (ev.presenter && this.role !== "control") this.applyShared(ev.presenter);
         break;
       case "config":
@@ -54,6 +60,9 @@ export class Teaching {
         break;
       case "phase":
         this.walk.onPhase(ev);
+        break;
+      case "state":
+        if ("until" in ev) this.lessons.setUntil(ev.until ?? null);
         break;
       case "lesson":
         this.lessons.setCurrent(ev);

@@ -29,8 +29,12 @@ export const subsup = (a, b, c) => `<msubsup>${a}${b}${c}</msubsup>`;
 export const frac = (a, b) => `<mfrac>${a}${b}</mfrac>`;
 export const sqrt = (a) => `<msqrt>${a}</msqrt>`;
 export const under = (a, b) => `<munder>${a}${b}</munder>`;
-/** â: the hat is an accent centred over its base (U+02C6, not the raised ASCII caret). */
-export const hat = (a) => `<mover accent="true">${a}<mo accent="true" stretchy="false">\u02C6</mo></mover>`;
+/**
+ * The hat of m̂, v̂: the modifier circumflex U+02C6 over the letter, centred. (With no OpenType
+ * MATH font on the machine, accent="true" lays the hat onto the glyph and the ASCII caret sits
+ * high and off to the side; an over-script with its normal gap reads right everywhere.)
+ */
+export const hat = (a) => `<mover>${a}<mo stretchy="false">\u02C6</mo></mover>`;
 export const paren = (...xs) => row(mo("("), ...xs, mo(")"));
 /**
  * A formula. A chain a = b = c is cut at its top-level "=" into pieces that wrap as words do,

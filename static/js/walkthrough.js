@@ -294,6 +294,7 @@ export class Walkthrough {
     }
     this.root.dataset.phase = this.shown ?? "";
     this.root.dataset.step = this.events.step ?? "";
+    this.root.dataset.phases = have.join(",");
     const c = this.choice;
     this.$("#wt-sample").value = String(c.sample + 1);
     this.$("#wt-layer").value = String(c.layer);

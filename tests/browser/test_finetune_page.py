@@ -4,7 +4,9 @@ input answered at the control that caused it."""
 
 from __future__ import annotations
 
+import json
 import math
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -236,3 +238,53 @@ def test_the_finetuning_panel_opens_from_the_header_and_by_itself_for_digits(
     assert page.locator("#finetune").is_hidden()
     load_model(w, "digits-all")
     assert page.locator("#finetune").is_visible()
+
+
+def test_in_japanese_from_the_start_with_the_engines_class_names_translated(
+        open_page: Any, shot: Any) -> None:
+    """Opened in Japanese: the task note, the drawings' count and the comparison charts' axis
+    are Japanese without touching the language menu; even/odd read 偶数/奇数 in the head, and
+    the digits grid makes room for them."""
+    w = open_page("/", lang="ja-JP")
+    page = w.page
+    page.evaluate("localStorage.removeItem('drawings')")
+    load_model(w, "digits-all")
+    assert page.inner_text("#ft-task-note").startswith("2クラス"), page.inner_text("#ft-task-note")
+    assert page.inner_text("#dp-counts") == "まだ何も描いていません。"
+    assert page.evaluate("window.__lab.compareAxis()") == "ステップ"
+    page.check('input[name="ft-task"][value="even_odd"]')
+    page.click("#ft-apply-task")
+    page.wait_for_function(f"{STATE}.info.classes === 2")
+    head = page.inner_text("#ft-head .ft-head-new")
+    assert "偶数, 奇数" in head and "1 個" in head, head
+    assert page.evaluate(f"{STATE}.info.class_names") == ["even", "odd"], "the server's names"
+    page.wait_for_function("Number(document.querySelector('#digits').dataset.cell) > 54")
+    page.locator("#digits-panel").scroll_into_view_if_needed()
+    shot(page, "finetune-ja-even-odd")
+    assert w.errors == []
+
+
+def test_one_output_is_singular_and_a_model_of_the_wrong_width_is_refused_plainly(
+        open_page: Any, server: str, tmp_path: Path) -> None:
+    # a 2-input model file: the default spiral session's model
+    req = urllib.request.Request(server + "/api/sessions", data=b'{"config": {}}',
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        sid = json.load(r)["id"]
+    with urllib.request.urlopen(f"{server}/api/sessions/{sid}/model.safetensors",
+                                timeout=10) as r:
+        (tmp_path / "spiral.safetensors").write_bytes(r.read())
+    w = open_page("/")
+    page = w.page
+    load_model(w, "digits-all")
+    page.check('input[name="ft-task"][value="even_odd"]')
+    page.click("#ft-apply-task")
+    page.wait_for_function(f"{STATE}.info.classes === 2")
+    assert "1 sigmoid output (even, odd)" in page.inner_text("#ft-head .ft-head-new")
+    page.set_input_files("#ft-model-file", str(tmp_path / "spiral.safetensors"))
+    err = page.locator('[data-ft-error="model_file"]')
+    err.wait_for(state="visible")
+    text = err.inner_text()
+    assert text.startswith("This model takes 2 inputs, but this data set gives 64"), text
+    assert "is not allowed" not in text and "'upload'" not in text, text
+    assert [e for e in w.errors if "422" not in e] == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
+import urllib.request
 from decimal import Decimal
 from typing import Any
 
@@ -221,3 +222,146 @@ def test_a_viewer_follows_the_teachers_walkthrough(open_page: Any, shot: Any) ->
     t.click("#wt-close")
     v.wait_for_function("document.querySelector('#walkthrough').hidden", timeout=10000)
     assert teacher.errors == [] and viewer.errors == []
+
+
+def test_the_walkthrough_fits_a_projector_with_the_network_beside_it(
+        open_page: Any, server: str, shot: Any) -> None:
+    """1280 × 720, presenter mode, dropout: every formula stays inside the panel (long ones
+    wrap at "=" or shrink), the lit network and the formulas are on screen together, and the
+    backward dL/da shows the dropout mask: (Σ W·dL/dz) · m = the engine's da."""
+    cfg = {"data": "spiral", "layers": [6, 4], "optimizer": "adam", "lr": 0.01,
+           "batch_size": 8, "dropout": 0.5}
+    w = open_page(config_hash(cfg), width=1280, height=720)
+    page = w.page
+    sid = page.evaluate(f"{STATE}.sessionId")
+    page.keyboard.press("p")
+    with connect(server.replace("http", "ws") + f"/ws/{sid}", max_size=None) as ws:
+        watch = PhaseWatch(ws)
+        page.click("#btn-walk")
+        events = {}
+        for phase in PHASES:
+            page.click("#wt-next")
+            events[phase] = watch.next_phase()
+            wait_phase(page, phase)
+            page.wait_for_timeout(200)
+            fit = page.evaluate("""() => {
+                const body = document.querySelector('#wt-body').getBoundingClientRect();
+                const over = [...document.querySelectorAll('#wt-body .wt-eqn math')]
+                  .map((m) => m.getBoundingClientRect()).filter((r) => r.right > body.right + 1
+                    || r.left < body.left - 1).length;
+                const net = document.querySelector('#network').getBoundingClientRect();
+                const first = document.querySelector('#wt-body .wt-line').getBoundingClientRect();
+                const inView = (r) => r.top >= 0 && r.bottom <= innerHeight + 1 && r.left >= 0
+                  && r.right <= innerWidth + 1;
+                return {over, net: inView(net), line: inView(first),
+                        side: first.left >= net.right - 1};
+            }""")
+            assert fit == {"over": 0, "net": True, "line": True, "side": True}, (phase, fit)
+            if phase == "backward":
+                # a hidden neuron: layer 0, neuron 1, sample 1 (the defaults)
+                d = dict(page.eval_on_selector_all(
+                    "#wt-body [data-line='da'] [data-d]",
+                    "els => els.map(e => [e.dataset.d, e.textContent])"))
+                fw = events["forward"]["layers"]
+                mask = fw[0]["mask"][0][0]
+                total = sum(fw[1]["W"][k][0] * g
+                            for k, g in enumerate(events["backward"]["layers"][1]["dz"][0]))
+                assert matches(d["mask"], mask), (d, mask)
+                assert matches(d["da_sum"], total), (d, total)
+                da = events["backward"]["layers"][0]["da"][0][0]
+                assert matches(shown_numbers(page)["da"], da)
+                shot(page, "teach-walk-projector-backward")
+            if phase == "update":
+                shot(page, "teach-walk-projector-update")
+    assert w.errors == []
+
+
+def test_a_lesson_brings_its_views_forward_and_says_where_play_stops(
+        open_page: Any, shot: Any) -> None:
+    """Presenter mode hides the secondary panels; a lesson whose "Look at" names the gradient
+    chart or the confusion matrix shows them there, marked and scrolled into view."""
+    w = open_page("/", width=1280, height=720)
+    page = w.page
+    page.keyboard.press("p")
+    assert page.locator("#grad-panel").is_hidden()
+    page.click("#btn-lessons")
+    page.click("#lessons-menu button[data-lesson='vanishing-gradients']")
+    page.wait_for_function("document.querySelector('#grad-panel').classList.contains('focused')",
+                           timeout=15000)
+    page.wait_for_timeout(500)
+    assert page.locator("#grad-panel").is_visible()
+    box = page.locator("#grad-panel h2").bounding_box()
+    assert box is not None and 0 <= box["y"] <= 720 - box["height"], box
+    assert page.get_attribute("#lesson-card", "data-until") == "200"
+    assert "Play stops at step 200." in page.inner_text("#lesson-card")
+    shot(page, "teach-lesson-focus-gradients")
+    page.click("#lesson-card [data-open-menu]")
+    page.click("#lessons-menu button[data-lesson='fine-tuning']")
+    page.wait_for_function("document.querySelector('#eval-panel').classList.contains('focused')",
+                           timeout=15000)
+    assert page.locator("#eval-panel").is_visible() and page.locator("#digits-panel").is_visible()
+    assert not page.evaluate("document.querySelector('#grad-panel').classList.contains('focused')")
+    # variants loaded in a row: one toast about the rebuild, not a stack of them
+    for v in ("scratch", "fine-tuned", "scratch"):
+        page.click(f"#lesson-card [data-variant='{v}']")
+        page.wait_for_function("document.querySelector('#lesson-card').dataset.variant"
+                               f" === '{v}'", timeout=15000)
+    page.wait_for_timeout(500)
+    toasts = page.eval_on_selector_all("#toasts .toast", "els => els.map(e => e.textContent)")
+    assert len([t for t in toasts if "new network" in t]) <= 1, toasts
+    shot(page, "teach-lesson-focus-confusion")
+    assert w.errors == []
+
+
+def test_a_late_viewer_sees_every_phase_of_the_walked_step(open_page: Any) -> None:
+    teacher = open_page(config_hash({"data": "xor", "layers": [3], "optimizer": "sgd",
+                                     "lr": 0.1, "batch_size": 5, "dropout": 0.2}))
+    t = teacher.page
+    sid = t.evaluate(f"{STATE}.sessionId")
+    t.click("#btn-walk")
+    for phase in PHASES[:3]:
+        t.click("#wt-next")
+        wait_phase(t, phase)
+    t.wait_for_timeout(300)  # the presenter state goes out coalesced
+    viewer = open_page(f"/view/{sid}")
+    v = viewer.page
+    wait_phase(v, "backward")
+    assert v.get_attribute("#walkthrough", "data-phases") == "forward,loss,backward"
+    assert shown_numbers(v) == shown_numbers(t)
+    t.click("#wt-prev")
+    t.click("#wt-prev")
+    wait_phase(t, "forward")
+    wait_phase(v, "forward")
+    v.wait_for_timeout(300)
+    nums = shown_numbers(v)
+    assert nums == shown_numbers(t)
+    assert "?" not in nums.values(), nums
+    assert teacher.errors == [] and viewer.errors == []
+
+
+def test_a_tie_is_announced_as_a_tie_and_runner_ones_views_say_so(
+        open_page: Any, server: str, shot: Any) -> None:
+    body = {"config": {"data": "xor", "layers": [8], "batch_size": 0},
+            "race": {"runners": [{"optimizer": "adam", "lr": 0.03, "label": "Adam A"},
+                                 {"optimizer": "adam", "lr": 0.03, "label": "Adam B"}],
+                     "target": {"metric": "train_loss", "value": 0.3}}}
+    req = urllib.request.Request(server + "/api/sessions", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        s = json.load(r)
+    w = open_page(f"/s/{s['id']}#token={s['token']}")
+    page = w.page
+    tags = page.eval_on_selector_all(
+        "[data-runner-tag]:not([hidden])", "els => els.map(e => e.textContent)")
+    assert len(tags) >= 4 and all(t == "runner 1: Adam A" for t in tags), tags
+    page.click("#btn-play")
+    page.wait_for_function("document.querySelector('#race-panel').dataset.winner !== ''",
+                           timeout=60000)
+    page.click("#btn-play")
+    status = page.inner_text("#race-status")
+    assert page.get_attribute("#race-panel", "data-tie") == "0,1"
+    assert status.startswith("Tie at step") and "Adam A" in status and "Adam B" in status, status
+    assert "wins" not in status and " s of training" not in status, status
+    assert page.locator(".race-runner.winner").count() == 2
+    shot(page, "teach-race-tie")
+    assert w.errors == []

@@ -89,3 +89,18 @@ test("a data set of drawings needs two labels and a few of each", () => {
   assert.equal(checkSamples([s("A"), s("A"), s("A"), s("B"), s("B"), s("B")]), null);
   assert.deepEqual([...labelCounts([s("B"), s("A"), s("B")])], [["B", 2], ["A", 1]]);
 });
+
+test("the digits grid fits long class names: a wider cell, then a smaller font, then '…'", async () => {
+  const { fitText, labelLayout } = await import("../../static/js/digits-view.js");
+  const measure = (text, font = "700 18px") => text.length * Number(/(\d+)px/.exec(font)[1]) * 0.6;
+  const one = labelLayout(["0", "1"], measure);
+  assert.equal(one.cell, 54, "one character: the usual cell");
+  const eo = labelLayout(["even", "odd"], measure);
+  assert.ok(eo.cell > 54 && measure("even", eo.big) <= eo.room, JSON.stringify(eo));
+  const long = labelLayout(["0,1,2,3,4", "5,6,7,8,9"], measure);
+  assert.ok(long.cell <= 120 && long.bigPx < 18, JSON.stringify(long));
+  const shown = fitText((s) => measure(s, long.big), "0,1,2,3,4", long.room);
+  assert.ok(measure(shown, long.big) <= long.room, shown);
+  assert.equal(fitText((s) => s.length, "abc", 10), "abc");
+  assert.equal(fitText((s) => s.length, "abcdefgh", 4), "abc…");
+});

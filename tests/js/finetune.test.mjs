@@ -3,11 +3,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  architectureText, checkGroups, classProbs, compareRequest, csvInputWidth, firstReached,
-  groupsFromAssignment, hiddenLayers, inferHead, layerTable, loadConfig, nextGroup,
-  splitRaceHistory, taskConfig, toggleFrozen, verdict,
+  CHECK_EVERY, architectureText, checkGroups, classProbs, compareRequest, csvInputWidth, firstReached,
+  groupsFromAssignment, hiddenLayers, inferHead, layerTable, loadConfig, modelRefusal, nextGroup,
+  reachedFirst, splitRaceHistory, taskConfig, toggleFrozen, verdict,
 } from "../../static/js/finetune-logic.js";
-import { STRINGS } from "../../static/js/i18n.js";
+import { STRINGS, displayClass, t } from "../../static/js/i18n.js";
 
 const DIGITS_ALL = { name: "digits-all", sizes: [64, 64, 32, 10], activation: "relu", output: "softmax",
   data: "digits", digits_task: "all", digits_half: "a", class_names: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] };
@@ -120,4 +120,35 @@ test("the head: replaced for a new task, kept for the model's own; sigmoid gives
   assert.equal(inferHead(DIGITS_ALL, { model: "digits-all", data: "digits", replace_head: "replace" }, own).replaced, true);
   assert.deepEqual(classProbs([0.25], 2), [0.75, 0.25]);
   assert.deepEqual(classProbs([0.1, 0.2, 0.7], 3), [0.1, 0.2, 0.7]);
+});
+
+test("who reached the target first: a tie on the same check step is a tie, said by its step", () => {
+  const tie = reachedFirst({ runner: 0, label: "fine-tuned", step: 40, seconds: 0.002, tie: [0, 1] });
+  assert.deepEqual(tie, { key: "ft_first_tie", params: { step: 40, every: CHECK_EVERY } });
+  const text = t(tie.key, { v: "80 %", step: 40, every: CHECK_EVERY }, "en");
+  assert.equal(text, "A tie: both networks reached 80 % at step 40 (checked every 10 steps).");
+  assert.deepEqual(reachedFirst({ runner: 1, step: 30, seconds: 0.001, tie: [1] }),
+    { key: "ft_first_1", params: { step: 30, seconds: 0.001 } });
+  assert.match(t("ft_first_1", { v: "80 %", step: 30, s: "0.001 s" }, "en"), /^The network trained from scratch reached 80 % first/);
+  assert.equal(reachedFirst(null), null);
+  for (const lang of ["en", "ja"]) for (const k of ["ft_first_0", "ft_first_1", "ft_first_tie", "ft_checked_every"]) assert.ok(STRINGS[lang][k], `${lang}.${k}`);
+});
+
+test("a refused model is said in the page's own sentence, without the field-and-value preamble", () => {
+  const width = modelRefusal("model: 'upload' is not allowed; the model takes 2 inputs; this data set gives 64: choose data of the model's width");
+  assert.deepEqual(width, { key: "ft_model_width", params: { n: "2", m: "64" } });
+  assert.equal(t(width.key, width.params, "en"), "This model takes 2 inputs, but this data set gives 64: choose data of the model's width, or another model.");
+  assert.equal(modelRefusal("model: the file is empty").key, "ft_model_empty");
+  const other = modelRefusal("model: 'upload' is not allowed; not a safetensors file: the header is cut short");
+  assert.equal(t(other.key, other.params, "en"), "This model file was refused: Not a safetensors file: the header is cut short.");
+  assert.doesNotMatch(t(other.key, other.params, "en"), /is not allowed|'upload'/);
+});
+
+test("one output is singular; the engine's class names are shown in the page's language", () => {
+  assert.equal(t("ft_head_unit_one", { n: 1, out: "sigmoid", classes: "even, odd" }, "en"), "1 sigmoid output (even, odd)");
+  assert.equal(displayClass("even", "ja"), "偶数");
+  assert.equal(displayClass("odd", "ja"), "奇数");
+  assert.equal(displayClass("5-9", "ja"), "5〜9");
+  assert.equal(displayClass("even", "en"), "even");
+  assert.equal(displayClass("A", "ja"), "A", "a name of the user's own stays as it is");
 });

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { STRINGS } from "../../static/js/i18n.js";
-import { METRICS, buildRunners, raceSeries, raceStatus, runnerLabel } from "../../static/js/race-view.js";
+import { METRICS, buildRunners, joinLabels, raceSeries, raceStatus, runnerLabel, tiedRunners } from "../../static/js/race-view.js";
 
 test("runners are built from the setup rows, with momentum only where it is used", () => {
   const r = buildRunners([{ optimizer: "sgd", lr: "0.1", momentum: "0" }, { optimizer: "adam", lr: "0.01", momentum: "0.9" }]);
@@ -46,4 +46,18 @@ test("the winner is announced with its step and the target", () => {
 
 test("every metric has a name in both languages", () => {
   for (const m of METRICS) for (const lang of ["en", "ja"]) assert.ok(STRINGS[lang][`race_metric_${m}`], `${lang} ${m}`);
+});
+
+test("runners that reach the target on the same check step tie: both named, by step, no seconds", () => {
+  const target = { metric: "train_loss", value: 0.1 };
+  const runners = [{ label: "SGD, lr 0.1" }, { label: "Adam, lr 0.01" }, { label: "RMSProp, lr 0.01" }];
+  const winner = { runner: 0, label: "SGD, lr 0.1", step: 140, seconds: 0.31, tie: [0, 2] };
+  const s = raceStatus(target, winner, runners);
+  assert.equal(s, "Tie at step 140: SGD, lr 0.1 and RMSProp, lr 0.01 reached train loss ≤ 0.1 on the same check step.");
+  assert.doesNotMatch(s, /0\.31|wins/);
+  assert.deepEqual(tiedRunners(winner), [0, 2]);
+  assert.equal(tiedRunners({ ...winner, tie: [0] }), null, "one runner alone is a winner");
+  assert.match(raceStatus(target, { ...winner, tie: [0] }, runners), /^SGD, lr 0.1 wins/);
+  assert.equal(joinLabels(["A", "B", "C"]), "A, B and C");
+  for (const lang of ["en", "ja"]) for (const k of ["race_tie", "race_label_q", "list_and", "list_comma", "race_runner_tag"]) assert.ok(STRINGS[lang][k], `${lang}.${k}`);
 });
