@@ -65,3 +65,17 @@ class Reader:
 
     def send(self, **cmd: Any) -> None:
         self.ws.send_json(cmd)
+
+
+def connect(client: Any, s: dict[str, Any], token: bool = True) -> Any:
+    """A websocket to session ``s``: the controller's (with its token) or a viewer's."""
+    return client.websocket_connect(f"/ws/{s['id']}" + (f"?token={s['token']}" if token else ""))
+
+
+def opened(ws: Any) -> Reader:
+    """A Reader past the hello, the data frame and the first frame."""
+    r = Reader(ws)
+    assert r.recv()["type"] == "hello"
+    r.frame("data")
+    r.frame()
+    return r

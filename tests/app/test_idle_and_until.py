@@ -4,21 +4,9 @@ a lesson stops its first play at the step count its claim is measured at."""
 import time
 
 import pytest
-from app_helpers import Reader, create
+from app_helpers import Reader, connect, create, opened
 
 from engine import lessons
-
-
-def connect(client, s, token=True):
-    return client.websocket_connect(f"/ws/{s['id']}" + (f"?token={s['token']}" if token else ""))
-
-
-def opened(ws):
-    r = Reader(ws)
-    assert r.recv()["type"] == "hello"
-    r.frame("data")
-    r.frame()
-    return r
 
 
 def summary(client, s):

@@ -8,25 +8,13 @@ import logging
 import time
 
 import pytest
-from app_helpers import Reader, create
+from app_helpers import connect, create, opened
 
 from app import __main__ as cli
 from app.settings import Settings, SettingsError
 
 BIG = {"data": "spiral", "samples": 5000, "layers": [256] * 8, "batch_size": 0,
        "dtype": "float64"}
-
-
-def connect(client, s, token=True):
-    return client.websocket_connect(f"/ws/{s['id']}" + (f"?token={s['token']}" if token else ""))
-
-
-def opened(ws) -> Reader:
-    r = Reader(ws)
-    assert r.recv()["type"] == "hello"
-    r.frame("data")
-    r.frame()
-    return r
 
 
 # ------------------------------------------------------------------ compute limit

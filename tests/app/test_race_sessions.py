@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from app_helpers import Reader, create
+from app_helpers import Reader, connect, create, opened
 
 from engine import lessons
 
@@ -14,18 +14,6 @@ TARGET = {"metric": "train_loss", "value": 0.6}
 
 def race(client, runners=(SGD, ADAM), target=TARGET, config=BASE):
     return create(client, config=config, race={"runners": list(runners), "target": target})
-
-
-def opened(ws):
-    r = Reader(ws)
-    assert r.recv()["type"] == "hello"
-    r.frame("data")
-    r.frame()
-    return r
-
-
-def connect(client, s, token=True):
-    return client.websocket_connect(f"/ws/{s['id']}" + (f"?token={s['token']}" if token else ""))
 
 
 def test_hello_describes_the_race_and_history_has_a_runner_column(client):

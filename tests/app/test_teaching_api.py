@@ -4,22 +4,10 @@ predictions with every layer's numbers."""
 import json
 
 import numpy as np
-from app_helpers import Reader, create
+from app_helpers import Reader, connect, create, opened
 
 from engine import lessons
 from engine.trainer import Trainer
-
-
-def connect(client, s, token=True):
-    return client.websocket_connect(f"/ws/{s['id']}" + (f"?token={s['token']}" if token else ""))
-
-
-def opened(ws):
-    r = Reader(ws)
-    assert r.recv()["type"] == "hello"
-    r.frame("data")
-    r.frame()
-    return r
 
 
 # ------------------------------------------------------------------------------- phases

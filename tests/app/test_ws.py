@@ -4,23 +4,8 @@ import json
 
 import numpy as np
 import pytest
-from app_helpers import Reader, create
+from app_helpers import Reader, connect, create, opened
 from starlette.testclient import WebSocketDenialResponse
-
-
-def connect(client, s, token=True):
-    url = f"/ws/{s['id']}" + (f"?token={s['token']}" if token else "")
-    return client.websocket_connect(url)
-
-
-def opened(ws):
-    """Reader after the hello, the data frame and the first frame."""
-    r = Reader(ws)
-    hello = r.recv()
-    assert hello["type"] == "hello"
-    r.frame("data")
-    r.frame()
-    return r
 
 
 def test_hello_then_data_then_frame(client):
