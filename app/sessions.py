@@ -692,7 +692,7 @@ class Session:
             if self.conns or time.monotonic() - self.last_seen < delay:
                 return
             self.running = False
-            self.idle_note = {"type": "notice", "reason": "idle", "message": (
+            self.idle_note = {"type": "notice", "reason": "idle", "step": step, "message": (
                 f"training paused at step {step:,}: no client was connected for {delay:g} s; "
                 "press Play to go on")}
         log.info("session %s paused at step %d: no client for %g s", self.id, step, delay)
@@ -710,7 +710,7 @@ class Session:
         self._set_until(None)
         why = ("the step count the lesson's figures are measured at" if source == "lesson"
                else f"the step asked for (until {until:,})")
-        self._broadcast({"type": "notice", "reason": "until", "message": (
+        self._broadcast({"type": "notice", "reason": "until", "step": until, "message": (
             f"training paused at step {until:,}, {why}; press Play to go on")})
         self._broadcast(self._state_event())
         self._dirty = True

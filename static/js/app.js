@@ -330,7 +330,7 @@ const REBUILD_NOTICE = /^(changing .* rebuilt the (run|race)|now training on the
  */
 function onNotice(ev) {
   const msg = ev.message ?? "";
-  const step = /step ([\d,]+)/.exec(msg)?.[1] ?? formatCount(state.step);
+  const step = formatCount(ev.step ?? state.step);
   if (ev.reason === "until") toast(t("until_paused", { n: step }), "info", "until");
   else if (ev.reason === "idle") toast(t("idle_paused", { n: step }), "info", "idle");
   else if (REBUILD_NOTICE.test(msg)) {

@@ -41,6 +41,7 @@ def test_a_run_left_playing_without_clients_pauses_and_the_next_client_is_told(m
         assert hello["running"] is False and hello["step"] == step
         notice = r.recv()
         assert notice["type"] == "notice" and notice["reason"] == "idle"
+        assert isinstance(notice["step"], int) and notice["step"] > 0
         assert f"paused at step {step:,}" in notice["message"] and "0.3 s" in notice["message"]
         state = r.recv()
         assert state == {"type": "state", "running": False, "speed": None, "step": step,
@@ -95,7 +96,8 @@ def test_play_until_stops_at_that_step_and_says_why(client):
         state = r.event("state")
         assert state["running"] is True and state["until"] == 57
         notice = r.event("notice")
-        assert notice["reason"] == "until" and "paused at step 57" in notice["message"]
+        assert notice["reason"] == "until" and notice["step"] == 57
+        assert "paused at step 57" in notice["message"]
         state = r.event("state")
         assert state == {"type": "state", "running": False, "speed": None, "step": 57,
                          "epoch": state["epoch"], "until": None}
