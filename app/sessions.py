@@ -586,7 +586,7 @@ class Session:
             return None
         return {"runners": [{"label": r.label, "fields": dict(r.fields),
                              "info": trainer_info(r.trainer)} for r in self.race.runners],
-                "target": self.race.target}
+                "target": self.race.target, "check_every": self.race.check_every}
 
     # ---------------------------------------------------------------- worker side
     def _run(self) -> None:

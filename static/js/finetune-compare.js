@@ -131,6 +131,7 @@ export class CompareView {
     if (ev.type === "hello") {
       this.history.reset(ev.history.columns, ev.history.rows);
       if (ev.race?.target?.value) this.target = ev.race.target.value;
+      if (ev.race?.check_every) this.every = ev.race.check_every;
       if (this.firstSteps) { // the first hello: train both
         this.socket.send({ type: "step", n: this.firstSteps });
         this.firstSteps = 0;
@@ -184,10 +185,10 @@ export class CompareView {
     results.innerHTML = `<table class="ft-results"><thead><tr><th></th><th>${t("ft_col_steps")}</th><th>${t("ft_col_seconds")}</th>
       <th>${t("ft_col_reach_steps", { v: pct(this.target) })}</th><th>${t("ft_col_reach_seconds")}</th><th>${t("ft_col_test_acc")}</th></tr></thead>
       <tbody>${rows}</tbody></table>
-      <p class="hint ft-checked">${t("ft_checked_every", { n: CHECK_EVERY })}</p>`;
+      <p class="hint ft-checked">${t("ft_checked_every", { n: this.every ?? CHECK_EVERY })}</p>`;
     const verdictKey = verdict(rs);
     let text = this.running ? t("ft_racing") + " " : "";
-    const first = reachedFirst(this.winner);
+    const first = reachedFirst(this.winner, this.every ?? CHECK_EVERY);
     if (first) {
       const p = first.params;
       text += t(first.key, { v: pct(this.target), step: formatCount(p.step), s: secs(p.seconds), every: p.every }) + " ";

@@ -188,7 +188,8 @@ export function firstReached(series, metric, value) {
   return null;
 }
 
-/** Steps between two judgements of the runners against the target (the server's race). */
+/** Steps between two judgements of the runners against the target, when the race's
+ * description (hello.race.check_every) does not say. */
 export const CHECK_EVERY = 10;
 
 /**
@@ -197,10 +198,10 @@ export const CHECK_EVERY = 10;
  * seconds of training never break it), else the runner that got there first. null before any
  * runner has.
  */
-export function reachedFirst(winner) {
+export function reachedFirst(winner, every = CHECK_EVERY) {
   if (!winner) return null;
   if (Array.isArray(winner.tie) && winner.tie.length > 1) {
-    return { key: "ft_first_tie", params: { step: winner.step, every: CHECK_EVERY } };
+    return { key: "ft_first_tie", params: { step: winner.step, every } };
   }
   return { key: `ft_first_${winner.runner === 1 ? 1 : 0}`, params: { step: winner.step, seconds: winner.seconds } };
 }

@@ -22,6 +22,7 @@ def test_hello_describes_the_race_and_history_has_a_runner_column(client):
         r = Reader(ws)
         hello = r.recv()
         assert hello["race"]["target"] == TARGET
+        assert hello["race"]["check_every"] == 10
         assert [x["label"] for x in hello["race"]["runners"]] == ["SGD", "Adam"]
         assert hello["race"]["runners"][1]["fields"] == {"optimizer": "adam", "lr": 0.01}
         assert hello["race"]["runners"][0]["info"]["sizes"] == [2, 8, 1]

@@ -152,3 +152,9 @@ test("one output is singular; the engine's class names are shown in the page's l
   assert.equal(displayClass("even", "en"), "even");
   assert.equal(displayClass("A", "ja"), "A", "a name of the user's own stays as it is");
 });
+
+test("a tie is said with the race's own check interval", () => {
+  const w = { runner: 0, step: 70, seconds: 0.1, tie: [0, 1] };
+  assert.deepEqual(reachedFirst(w, 7).params, { step: 70, every: 7 });
+  assert.equal(reachedFirst(w).params.every, 10);
+});
