@@ -52,8 +52,8 @@ const EQ = "<mo>=</mo>";
 
 /**
  * A number in MathML; negative numbers are bracketed where they multiply (wrap = true). `attr`
- * names its meaning: data-k for the engine's numbers (and those computed from them for
- * display), data-d for the few the page works out from other numbers of the walk.
+ * names its meaning: data-k (the default) for the engine's numbers and those computed from
+ * them for display; every data-k number is checked against the engine by the tests.
  */
 export function num(v, key, wrap = false, attr = "k") {
   const text = fmt(v);
@@ -280,8 +280,8 @@ export function backwardView(ev, choice, { activation, forward, above = null, dr
       const S = aboveSum(ev, forward, above, n, i, j);
       lines.push({
         key: "da",
-        math: math(dL(aSym), eq, paren(sum), times, sub(mi("m"), mi(`${j + 1}`)), eq, num(S, "da_sum", true, "d"),
-          times, num(m, "mask", true, "d"), eq, num(da, "da")),
+        math: math(dL(aSym), eq, paren(sum), times, sub(mi("m"), mi(`${j + 1}`)), eq, num(S, "da_sum", true),
+          times, num(m, "mask", true), eq, num(da, "da")),
         note: m === 0 ? "from_above_dropped" : "from_above_mask",
       });
     }

@@ -143,6 +143,12 @@ def expected_value(key: str, ph: dict[str, Any], choice: dict[str, int],
             return bw["da"][n][j]
         if base == "dz":
             return bw["dz"][n][j]
+        if base == "da_sum":  # Σ_k W_kj dL/dz_k from the layer above, before its mask
+            above_W = np.asarray(upd_ev["layers"][i + 1]["W_before"], dtype=np.float64)
+            above_dz = np.asarray(ph["layers"][i + 1]["dz"][n], dtype=np.float64)
+            return float(above_dz @ above_W[:, j])
+        if base == "mask":
+            return fw["mask"][n][j]
         if base == "fprime":
             z = np.float64(fw["z"][n][j])
             a = np.float64(fw["a"][n][j])
@@ -271,8 +277,8 @@ def test_every_number_shown_is_the_engines(client: TestClient, case: str, dropou
             "loss.share", "loss.loss", "backward.da", "backward.dz", "backward.fprime",
             "backward.dW", "backward.db", "update.w_before", "update.g", "update.w_after",
             "update.lr"}
-    if dropout:
-        must |= {"forward.mask", "forward.a_out"}
+    if dropout:  # the backward line of a hidden neuron shows Σ W·dz and its mask
+        must |= {"forward.mask", "forward.a_out", "backward.da_sum", "backward.mask"}
     if case in ("momentum", "nesterov-wd"):
         must |= {"update.buf", "update.buf_prev", "update.momentum"}
     if case in ("adam", "adamw"):

@@ -260,8 +260,8 @@ def test_the_walkthrough_fits_a_projector_with_the_network_beside_it(
             if phase == "backward":
                 # a hidden neuron: layer 0, neuron 1, sample 1 (the defaults)
                 d = dict(page.eval_on_selector_all(
-                    "#wt-body [data-line='da'] [data-d]",
-                    "els => els.map(e => [e.dataset.d, e.textContent])"))
+                    "#wt-body [data-line='da'] [data-k]",
+                    "els => els.map(e => [e.dataset.k, e.textContent])"))
                 fw = events["forward"]["layers"]
                 mask = fw[0]["mask"][0][0]
                 total = sum(fw[1]["W"][k][0] * g
