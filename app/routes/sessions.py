@@ -161,7 +161,6 @@ async def _read_upload(file: UploadFile, limit: int) -> bytes:
 async def upload_csv(
     session: ControlDep,
     settings: SettingsDep,
-    request: Request,
     file: Annotated[UploadFile, File(description="a CSV file with a header row")],
     label: Annotated[str, Query(description="label column: its name or index")] = "-1",
     task: Annotated[str, Query(description="classification or regression")] = "classification",
