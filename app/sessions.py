@@ -1179,17 +1179,22 @@ class Session:
                                   self.settings, csv=csv,
                                   model_file=self.trainer.model_file,
                                   check_every=self._check_every())
-        self._replace_run(trainer, race)
-        with self.lock:
-            self.lesson = None
-        self._broadcast(self._config_event(["data"], "data"))
-        self._broadcast({"type": "notice", "message": (
+        self._start_uploaded_run(trainer, race, "data", (
             f"now training on the uploaded CSV file: {len(csv.y)} rows, "
-            f"{csv.X.shape[1]} input columns")})
-        self._broadcast(self._state_event())
+            f"{csv.X.shape[1]} input columns"))
         return {"config": self.config, "rows": int(len(csv.y)),
                 "features": list(csv.feature_names), "classes": list(csv.class_names),
                 "task": csv.task}
+
+    def _start_uploaded_run(self, trainer: Trainer, race: Race | None, field: str,
+                            notice: str) -> None:
+        """Swap in the run an upload built (no lesson any more) and tell every client."""
+        self._replace_run(trainer, race)
+        with self.lock:
+            self.lesson = None
+        self._broadcast(self._config_event([field], "data"))
+        self._broadcast({"type": "notice", "message": notice})
+        self._broadcast(self._state_event())
 
     def load_model(self, raw: bytes) -> dict[str, Any]:
         """(worker thread) Start from an uploaded safetensors model from now on: a new run
@@ -1202,14 +1207,9 @@ class Session:
                                   csv=self.trainer.csv, model_file=raw, check=False,
                                   check_every=self._check_every())
         check_built(race.trainers if race else [trainer], self.settings, "model", "upload")
-        self._replace_run(trainer, race)
-        with self.lock:
-            self.lesson = None
-        self._broadcast(self._config_event(["model"], "data"))
-        self._broadcast({"type": "notice", "message": (
+        self._start_uploaded_run(trainer, race, "model", (
             f"now starting from the uploaded model: layers {trainer.net.sizes}"
-            + (", output layer replaced" if trainer.head and trainer.head["replaced"] else ""))})
-        self._broadcast(self._state_event())
+            + (", output layer replaced" if trainer.head and trainer.head["replaced"] else "")))
         return {"config": self.config, "info": self.info, "head": frames.clean(trainer.head)}
 
     # ------------------------------------------------------------ new commands
