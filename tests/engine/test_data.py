@@ -1,4 +1,4 @@
-"""Tests for engine/data.py: generators, features, standardization, splits, digits, CSV."""
+"""Tests for engine/data/: generators, features, standardization, splits, digits, CSV."""
 
 from __future__ import annotations
 
