@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from . import __version__
 from .limits import BodyLimit, short
-from .routes import catalog, pages, sessions, ws
+from .routes import catalog, codes, pages, sessions, ws
 from .sessions import SessionManager
 from .settings import Settings
 
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return HTMLResponse(html.replace("<body>", "<body>" + OFFLINE_NOTE, 1))
 
     app.include_router(catalog.router)
+    app.include_router(codes.router)
     app.include_router(sessions.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
