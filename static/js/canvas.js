@@ -20,3 +20,16 @@ export function fitCanvas(canvas, ctx, fallback = false) {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   return { w, h, resized };
 }
+
+/**
+ * The start every view's draw() shares: size the canvas (fitCanvas), clear it, and read the ink
+ * colour and font size its CSS gives it. Returns {w, h, resized, ink, fontPx}, or null when the
+ * canvas has no size or when `needed(resized)` (optional) says there is nothing to redraw.
+ */
+export function beginDraw(canvas, ctx, needed = null) {
+  const fit = fitCanvas(canvas, ctx);
+  if (!fit || (needed && !needed(fit.resized))) return null;
+  ctx.clearRect(0, 0, fit.w, fit.h);
+  const style = getComputedStyle(canvas);
+  return { ...fit, ink: style.color || "#222", fontPx: Math.round(parseFloat(style.fontSize) || 14) };
+}

@@ -7,7 +7,7 @@ import {
   decimate, emaDebiased, extent, formatNumber, linearScale, logScale, nearestIndex, thinTicks,
 } from "./scales.js";
 import { t } from "./i18n.js";
-import { fitCanvas } from "./canvas.js";
+import { beginDraw } from "./canvas.js";
 
 const PAD = { l: 64, r: 14 };
 
@@ -46,16 +46,11 @@ export class LineChart {
   /** Draw if anything changed; returns whether it drew. */
   draw() {
     const { canvas, ctx } = this;
-    const fit = fitCanvas(canvas, ctx);
-    if (!fit) return false;
-    if (fit.resized) this.dirty = true;
-    if (!this.dirty) return false;
+    const page = beginDraw(canvas, ctx, (resized) => resized || this.dirty);
+    if (!page) return false;
     this.dirty = false;
-    const { w, h } = fit;
-    ctx.clearRect(0, 0, w, h);
-    const style = getComputedStyle(canvas);
-    const ink = style.color || "#222";
-    const font = `${Math.round(parseFloat(style.fontSize) || 14)}px system-ui, sans-serif`;
+    const { w, h, ink } = page;
+    const font = `${page.fontPx}px system-ui, sans-serif`;
     ctx.font = font;
     const { xs, series } = this.data;
     const log = this.options.log && this.opts.allowLog;

@@ -1,7 +1,7 @@
 // Test samples of an image data set (the 8×8 digits) as a grid: each image with its predicted
 // label (large) and true label (small); a red frame marks a wrong prediction. With the
 // keyboard: arrows move a focus frame over the grid, Enter chooses the sample.
-import { fitCanvas } from "./canvas.js";
+import { beginDraw } from "./canvas.js";
 import { displayClass } from "./i18n.js";
 
 const IMG = 36; // an image and its frame, px
@@ -77,10 +77,9 @@ export class DigitsView {
 
   draw() {
     const { canvas, ctx } = this;
-    const fit = fitCanvas(canvas, ctx);
-    if (!fit) return false;
-    const { w, h } = fit;
-    ctx.clearRect(0, 0, w, h);
+    const page = beginDraw(canvas, ctx);
+    if (!page) return false;
+    const { w, h, ink } = page;
     const X = this.data?.test_x, Y = this.data?.test_y;
     if (!X || !Y) return false;
     const pred = this.frame?.arrays?.test_pred;
@@ -97,8 +96,6 @@ export class DigitsView {
     const ROW = 54; // cell height: the image and its two labels
     const maxRows = Math.max(1, Math.floor(h / ROW));
     idx = idx.slice(0, perRow * maxRows);
-    const style = getComputedStyle(canvas);
-    const ink = style.color || "#222";
     const px = Math.floor((IMG - 4) / Math.max(rows, cols));
     this.cells = [];
     let errors = 0;

@@ -9,7 +9,7 @@ import { diverging, css, paintDiverging } from "./colors.js";
 import { FEATURES } from "./forward.js";
 import { formatNumber } from "./scales.js";
 import { t } from "./i18n.js";
-import { fitCanvas } from "./canvas.js";
+import { beginDraw } from "./canvas.js";
 
 const MAX_EDGES = 600; // per pair of layers; beyond it only the largest |value| are drawn
 const THUMB = 16; // input-feature pictures are computed at this resolution
@@ -196,15 +196,11 @@ export class NetworkView {
   // ------------------------------------------------------------------ drawing
   draw() {
     const { canvas, ctx } = this;
-    const fit = fitCanvas(canvas, ctx);
-    if (!fit) return false;
-    const { w, h } = fit;
-    ctx.clearRect(0, 0, w, h);
+    const page = beginDraw(canvas, ctx);
+    if (!page) return false;
+    const { w, h, ink, fontPx } = page;
     const A = this.frame?.arrays;
     if (!A || !this.sizes.length) return false;
-    const style = getComputedStyle(canvas);
-    const ink = style.color || "#222";
-    const fontPx = Math.round(parseFloat(style.fontSize) || 14);
     const L = this.sizes.length - 1;
     const frozen = A.frozen ?? new Uint8Array(L);
     // label rows at the top: layer titles, layer sizes, then ‖ΔW‖/‖W‖ on a row of its own

@@ -6,7 +6,7 @@
 
 import { classColor, css, diverging, paintClasses, paintDiverging } from "./colors.js";
 import { linearScale } from "./scales.js";
-import { fitCanvas } from "./canvas.js";
+import { beginDraw } from "./canvas.js";
 
 const DOMAIN = 6;
 
@@ -77,10 +77,9 @@ export class SurfaceView {
 
   draw() {
     const { canvas, ctx } = this;
-    const fit = fitCanvas(canvas, ctx);
-    if (!fit) return false;
-    const { w, h } = fit;
-    ctx.clearRect(0, 0, w, h);
+    const page = beginDraw(canvas, ctx);
+    if (!page) return false;
+    const { w, h } = page;
     const { s, sx, sy } = this.scales();
     const go = this.frame?.arrays?.grid_output;
     if (this.task === "regression") { // points and background share one colour scale

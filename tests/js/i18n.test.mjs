@@ -6,7 +6,10 @@ import { fileURLToPath } from "node:url";
 import { STRINGS, detectLanguage, errorMessage, t } from "../../static/js/i18n.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const template = readFileSync(`${root}templates/index.html`, "utf8");
+// the page as served: index.html and the partials it includes
+const partials = `${root}templates/partials/`;
+const template = [readFileSync(`${root}templates/index.html`, "utf8"),
+  ...readdirSync(partials).filter((f) => f.endsWith(".html")).map((f) => readFileSync(partials + f, "utf8"))].join("\n");
 const jsDir = `${root}static/js/`;
 const sources = readdirSync(jsDir).filter((f) => f.endsWith(".js")).map((f) => readFileSync(jsDir + f, "utf8"));
 
