@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import web_dir
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -59,8 +61,8 @@ class Settings:
     send_wait: float = 0.01
     """Longest a training thread waits, after publishing a frame, for every client's sender to
     pass it to the network, so the event loop is not kept waiting for the interpreter."""
-    templates_dir: Path = field(default_factory=lambda: ROOT / "templates")
-    static_dir: Path = field(default_factory=lambda: ROOT / "static")
+    templates_dir: Path = field(default_factory=lambda: web_dir("templates"))
+    static_dir: Path = field(default_factory=lambda: web_dir("static"))
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
