@@ -23,6 +23,10 @@ Array = np.ndarray
 
 INITS = ("xavier", "he", "uniform", "zeros")
 MAX_DROPOUT = 0.9
+MAX_WEIGHT = 1e6
+"""Largest |value| of a weight or bias that an edit or a model file may set: far beyond what
+training reaches (|W| of a trained playground network stays under ~100), far below float32's
+overflow (3.4e38), so that a forward pass of a sane network never overflows."""
 
 
 @dataclass

@@ -20,12 +20,14 @@ from typing import Any
 
 import numpy as np
 
+from . import checks
 from . import config as cfgmod
 from .data import CsvData, DataError, Dataset, Standardizer, load_dataset
 from .losses import loss_forward_backward, output_activation
 from .metrics import confusion_matrix, precision_recall, predicted_classes, regression_scores
-from .network import Network
+from .network import MAX_WEIGHT, Network
 from .optim import OPTIMIZERS, Optimizer
+from .sizing import batch_rows, head_replaced
 
 Array = np.ndarray
 
@@ -145,10 +147,7 @@ class Trainer:
         except (ModelFileError, ValueError) as exc:
             raise cfgmod.ConfigError([cfgmod.FieldError("model", name, str(exc))]) from None
         self._use_preprocessing(net, pre, name)
-        same_task = (pre.get("data") == d.name and pre.get("class_names") == d.class_names
-                     and pre.get("task", d.task) == d.task)
-        replace = c["replace_head"] == "replace" or (c["replace_head"] == "auto"
-                                                     and not same_task)
+        replace = head_replaced(c["replace_head"], pre, d.name, d.class_names, d.task)
         old = {"units": net.sizes[-1], "output": net.output,
                "classes": pre.get("class_names", [])}
         if replace:
@@ -258,9 +257,7 @@ class Trainer:
 
     @property
     def batch_size(self) -> int:
-        b = self.config["batch_size"]
-        n = len(self.X_train)
-        return n if b == 0 or b > n else b
+        return batch_rows(self.config["batch_size"], len(self.X_train))
 
     @property
     def epoch(self) -> float:
@@ -633,6 +630,31 @@ class Trainer:
             self._apply_freeze()
         if "regularization" in changed or "reg_rate" in changed:
             self.net.l1, self.net.l2 = self._reg()
+
+    def set_weight(self, layer: int, row: int, col: int | None, value: float,
+                   bias: bool = False) -> float:
+        """Write one weight W[row, col] of layer ``layer`` (0 is the first layer of weights), or
+        its bias b[row] when ``bias`` (``col`` is then null). Returns the value stored (rounded
+        to the network's dtype). Raises ConfigError naming ``layer``, ``row``, ``col``,
+        ``value`` or ``bias`` with the allowed range; nothing changes then."""
+        n = len(self.net.layers)
+        i = checks.whole_number("layer", layer, 0, n - 1, f"this network has {n} layers")
+        la = self.net.layers[i]
+        r = checks.whole_number("row", row, 0, la.n_out - 1, f"layer {i} has {la.n_out} units")
+        if not isinstance(bias, bool):
+            raise cfgmod.ConfigError([cfgmod.FieldError("bias", bias,
+                                                        "it must be true or false")])
+        if bias and col is not None:
+            raise cfgmod.ConfigError([cfgmod.FieldError(
+                "col", col, "a bias has no column: leave col null with bias true")])
+        j = None if bias else checks.whole_number("col", col, 0, la.n_in - 1,
+                                                   f"layer {i} has {la.n_in} inputs")
+        v = checks.bounded_number("value", value, MAX_WEIGHT)
+        if j is None:
+            la.b[r] = v
+            return float(la.b[r])
+        la.W[r, j] = v
+        return float(la.W[r, j])
 
     def reset(self) -> None:
         """Back to step 0 with the same initial weights and the same data."""

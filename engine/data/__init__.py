@@ -40,7 +40,7 @@ from .digits import (
 )
 from .features import FEATURES, check_features, make_features
 from .registry import BLOB_CLASSES, CSV_NAME, DATASETS, DataError, DatasetInfo
-from .split import keep_per_class, split_rows
+from .split import keep_per_class, per_class_rows, split_rows, split_sizes
 from .standardize import Standardizer
 from .toy import (
     DOMAIN,
@@ -85,7 +85,9 @@ __all__ = [
     "load_digits",
     "make_features",
     "parse_csv",
+    "per_class_rows",
     "plane_target",
     "relabel_digits",
     "split_rows",
+    "split_sizes",
 ]

@@ -157,7 +157,7 @@ def load_dataset(
     if len(y) < 2:
         raise DataError("data", f"a data set needs at least 2 rows to split, got {len(y)}")
 
-    train, test = split_rows(len(y), test_share, seed)
+    train, _, test = split_rows(len(y), test_share, seed)
     if train_per_class is not None:
         if task != "classification":
             raise DataError("train_per_class", "train_per_class applies to classification only")
