@@ -1,15 +1,19 @@
-"""``python -m app [--host H] [--port P]``: serve Backprop Lab until Ctrl-C."""
+"""``python -m app [--host H] [--port P]`` (installed: ``backprop-lab``): serve Backprop Lab
+until Ctrl-C."""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
 import logging
 import socket
 import sys
+from pathlib import Path
 
 import uvicorn
 
+from . import __version__
 from .main import create_app
 from .settings import Settings, SettingsError
 
@@ -64,12 +68,66 @@ def banner(host: str, port: int, addresses: list[str]) -> str:
     return "\n".join(lines)
 
 
+def prog_name() -> str:
+    """How the user started the server: the installed command or the module."""
+    return "backprop-lab" if Path(sys.argv[0]).name == "backprop-lab" else "python -m app"
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` for uvicorn to listen on. Raises OSError: errno
+    EADDRINUSE when another program holds the port, socket.gaierror for an unknown host."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        # as uvicorn does: a restart is not refused for the last run's closing connections
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def bind_failure(host: str, port: int, exc: OSError, prog: str) -> str:
+    """Why the server cannot listen on ``host:port``, and what to do instead."""
+    if isinstance(exc, socket.gaierror):
+        return (f"--host {host}: not an address of this machine ({exc.strerror}); use 127.0.0.1 "
+                "(this machine only) or 0.0.0.0 (every network)")
+    if exc.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} is already in use (another program, perhaps another "
+                f"Backprop Lab, listens there).\n  Choose another port: make run PORT={port + 1}"
+                f"  or  {prog} --port {port + 1}")
+    if exc.errno == errno.EACCES:
+        return (f"--port {port}: not allowed for this user (ports below 1024 need administrator "
+                "rights); choose a port from 1024 to 65535, e.g. --port 8000")
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return (f"--host {host}: not an address of this machine; use 127.0.0.1 (this machine "
+                "only) or 0.0.0.0 (every network)")
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+
+
+class AnnouncingServer(uvicorn.Server):
+    """uvicorn's server that prints where to open the page once it listens, and only then."""
+
+    def __init__(self, config: uvicorn.Config, announcement: str) -> None:
+        super().__init__(config)
+        self.announcement = announcement
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            print(self.announcement, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app", description=(
+    prog = prog_name()
+    parser = argparse.ArgumentParser(prog=prog, description=(
         "Serve Backprop Lab. --host 0.0.0.0 serves the classroom network: anyone who can reach "
         "the machine can create sessions and watch any session whose link they have."))
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default 8000)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--log-level", default="warning",
                         choices=["critical", "error", "warning", "info", "debug"])
     args = parser.parse_args(argv)
@@ -82,19 +140,27 @@ def main(argv: list[str] | None = None) -> int:
     # training threads hold the interpreter between NumPy calls; a short switch interval
     # gives the event loop (websockets) its turn quickly
     sys.setswitchinterval(settings.switch_interval)
+    try:
+        sock = listening_socket(settings.host, settings.port)
+    except OSError as exc:
+        print(f"error: {bind_failure(settings.host, settings.port, exc, prog)}", file=sys.stderr)
+        return 1
     app = create_app(settings)
     config = uvicorn.Config(app, host=settings.host, port=settings.port,
                             log_level=args.log_level, ws_max_size=4 * settings.max_message_bytes,
                             timeout_graceful_shutdown=3, lifespan="on")
-    server = uvicorn.Server(config)
-    print(banner(settings.host, settings.port,
-                 lan_addresses() if settings.host in ALL_INTERFACES else []), flush=True)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
+    server = AnnouncingServer(config, banner(
+        settings.host, settings.port, lan_addresses() if settings.host in ALL_INTERFACES else []))
+    with sock:
+        try:
+            server.run(sockets=[sock])
+        except KeyboardInterrupt:
+            pass
+        except SystemExit:  # uvicorn exits when the app fails to start; it has said why
+            pass
     if not server.started:
-        print(f"error: could not serve on {settings.host}:{settings.port}", file=sys.stderr)
+        print(f"error: Backprop Lab did not start on {settings.host}:{settings.port}",
+              file=sys.stderr)
         return 1
     print("Backprop Lab stopped.", flush=True)
     return 0

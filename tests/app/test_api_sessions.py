@@ -1,5 +1,6 @@
 import csv
 import io
+import time
 
 import pytest
 from app_helpers import create
@@ -82,7 +83,10 @@ def test_model_download_is_a_safetensors_file_of_the_network(client):
 
 def test_history_json_and_csv_hold_the_same_points(client):
     s = create(client)
-    table = client.get(f"/api/sessions/{s['id']}/history.json").json()
+    deadline = time.monotonic() + 10  # the worker records step 0 with its first frame
+    while not (table := client.get(f"/api/sessions/{s['id']}/history.json").json())["rows"]:
+        assert time.monotonic() < deadline, "the run recorded no history point"
+        time.sleep(0.02)
     assert table["columns"] == ["step", "epoch", "train_loss", "test_loss", "train_acc",
                                 "test_acc", "seconds"]
     text = client.get(f"/api/sessions/{s['id']}/history.csv").text
