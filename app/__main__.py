@@ -13,7 +13,7 @@ from pathlib import Path
 
 import uvicorn
 
-from . import __version__
+from . import __version__, security
 from .main import create_app
 from .settings import Settings, SettingsError
 
@@ -120,6 +120,13 @@ class AnnouncingServer(uvicorn.Server):
             print(self.announcement, flush=True)
 
 
+def _names(values: list[str] | None) -> tuple[str, ...] | None:
+    """Repeated, comma-separated command-line values as one tuple (None when not given)."""
+    if values is None:
+        return None
+    return tuple(n.strip() for v in values for n in v.split(",") if n.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
     prog = prog_name()
     parser = argparse.ArgumentParser(prog=prog, description=(
@@ -128,11 +135,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default 8000)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--allowed-hosts", action="append", metavar="NAMES", help=(
+        "host names the server also answers to, comma-separated, repeatable (by default: "
+        "the address it listens on, localhost, 127.0.0.1, [::1] and, with --host 0.0.0.0, this "
+        "machine's name and addresses); '*' answers any (see docs/security.md)"))
+    parser.add_argument("--allow-origin", action="append", metavar="ORIGIN", help=(
+        "a page origin (scheme://host[:port]) elsewhere that may open websockets and send "
+        "changes; repeatable"))
     parser.add_argument("--log-level", default="warning",
                         choices=["critical", "error", "warning", "info", "debug"])
     args = parser.parse_args(argv)
     try:
-        settings = Settings.from_env(host=args.host, port=args.port)
+        settings = Settings.from_env(host=args.host, port=args.port,
+                                     allowed_hosts=_names(args.allowed_hosts),
+                                     allow_origins=_names(args.allow_origin))
+        if settings.host in ALL_INTERFACES:  # students open the machine's network address
+            settings.allowed_hosts = (*settings.allowed_hosts, *lan_addresses())
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -149,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     config = uvicorn.Config(app, host=settings.host, port=settings.port,
                             log_level=args.log_level, ws_max_size=4 * settings.max_message_bytes,
                             timeout_graceful_shutdown=3, lifespan="on")
+    security.install_log_filters()  # no token in the access log (after uvicorn's logging)
     server = AnnouncingServer(config, banner(
         settings.host, settings.port, lan_addresses() if settings.host in ALL_INTERFACES else []))
     with sock:

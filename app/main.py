@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from . import __version__
+from . import __version__, security
 from .limits import BodyLimit, short
 from .routes import catalog, codes, pages, sessions, ws
 from .sessions import SessionManager
@@ -77,8 +77,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            "message": short(f"{name}: {e.get('msg', 'invalid')}", 400)})
         return JSONResponse({"detail": detail}, status_code=422)
 
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        return security.internal_error(request, exc)  # 500 with an id, logged with it
+
     logging.getLogger("uvicorn.error").addFilter(ws.DENIAL_LOG_FILTER)  # see its docstring
+    security.install_log_filters()
     app.add_middleware(BodyLimit)
+    app.add_middleware(security.WebGuard, policy=security.settings_policy(settings))
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
         """Swagger UI, which the browser loads from a CDN: the page says what works offline."""

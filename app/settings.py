@@ -61,6 +61,15 @@ class Settings:
     send_wait: float = 0.01
     """Longest a training thread waits, after publishing a frame, for every client's sender to
     pass it to the network, so the event loop is not kept waiting for the interpreter."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names the server answers to besides the address it listens on and the loopback
+    names (with host 0.0.0.0 also the machine's name; ``python -m app`` adds its network
+    addresses); "*" answers any (see docs/security.md). Environment: comma-separated."""
+    allow_origins: tuple[str, ...] = ()
+    """Origins (``scheme://host[:port]``) of pages elsewhere allowed to open websockets and send
+    changes, besides the server's own pages. Environment: comma-separated."""
+    allow_testserver: bool = False
+    """Also answer to the host name "testserver" (what Starlette's TestClient sends): tests."""
     templates_dir: Path = field(default_factory=lambda: web_dir("templates"))
     static_dir: Path = field(default_factory=lambda: web_dir("static"))
 
@@ -116,6 +125,16 @@ def _check(name: str, value: Any) -> None:
             raise SettingsError(f"{where}: {value!r} is not allowed; it must be an address to "
                                 "listen on, e.g. 127.0.0.1 or 0.0.0.0")
         return
+    if name in ("allowed_hosts", "allow_origins"):
+        if not isinstance(value, tuple) or not all(isinstance(v, str) and v.strip()
+                                                   and v.isprintable() for v in value):
+            raise SettingsError(f"{where}: {value!r} is not allowed; it must be a list of "
+                                "names (comma-separated in the environment)")
+        return
+    if name == "allow_testserver":
+        if not isinstance(value, bool):
+            raise SettingsError(f"{where}: {value!r} is not allowed; it must be true or false")
+        return
     if name.endswith("_dir"):
         if not isinstance(value, Path):
             raise SettingsError(f"{where}: {value!r} is not allowed; it must be a folder path")
@@ -139,6 +158,12 @@ def _parse(name: str, text: str, f: dataclasses.Field[Any]) -> Any:
             return float(text)
         if kind is Path:
             return Path(text)
+        if kind is tuple:
+            return tuple(part.strip() for part in text.split(",") if part.strip())
+        if kind is bool:
+            if text.strip().lower() not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(text)
+            return text.strip().lower() in ("1", "true", "yes")
         return text
     except ValueError as exc:
         raise SettingsError(f"BACKPROP_{name.upper()}={text!r} is not a valid "

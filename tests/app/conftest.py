@@ -16,6 +16,14 @@ from app.settings import Settings
 INDEX = "<html>{{ role }}|{{ session_id }}</html>"
 
 
+def fail_on_500(response: Any) -> None:
+    """Any 500 fails the test: every input must get a clear 4xx or an answer."""
+    if response.status_code == 500:
+        response.read()
+        pytest.fail(f"{response.request.method} {response.request.url.path} answered "
+                    f"{response.status_code}: {response.text[:300]}")
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     templates = tmp_path / "templates"
@@ -24,7 +32,7 @@ def settings(tmp_path: Path) -> Settings:
     static = tmp_path / "static"
     static.mkdir()
     (static / "hello.js").write_text("export const hello = 1;\n")
-    return Settings(templates_dir=templates, static_dir=static)
+    return Settings(templates_dir=templates, static_dir=static, allow_testserver=True)
 
 
 @pytest.fixture
@@ -34,6 +42,7 @@ def make_client(settings: Settings) -> Iterator[Callable[..., TestClient]]:
     def make(**overrides: Any) -> TestClient:
         app = create_app(dataclasses.replace(settings, **overrides))
         c = TestClient(app)
+        c.event_hooks["response"].append(fail_on_500)
         c.__enter__()
         clients.append(c)
         return c

@@ -344,13 +344,13 @@ def test_limits_apply_before_the_body_and_refusals_log_no_errors():
 
         sid, token = run(scenario())
         # headers only: an answer comes without the body being sent
-        upload = (f"POST /api/sessions/{sid}/csv HTTP/1.1\r\nHost: x\r\n"
+        upload = (f"POST /api/sessions/{sid}/csv HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                   "Content-Type: multipart/form-data; boundary=b\r\n"
                   "Content-Length: 60000000\r\n")
         assert " 413 " in _raw_request(s.port, upload + f"X-Control-Token: {token}\r\n\r\n")
         assert " 403 " in _raw_request(s.port, upload + "X-Control-Token: wrong\r\n\r\n")
-        create = ("POST /api/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                  "Content-Length: 15000000\r\n\r\n")
+        create = ("POST /api/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  "Content-Type: application/json\r\nContent-Length: 15000000\r\n\r\n")
         assert " 413 " in _raw_request(s.port, create)
     finally:
         code, out = s.stop()
