@@ -28,6 +28,7 @@ from .activations import ACTIVATIONS  # noqa: E402
 from .config import FIELDS, ConfigError, validate  # noqa: E402
 from .data import DATASETS, FEATURES, load_dataset  # noqa: E402
 from .losses import LOSSES, OUTPUTS  # noqa: E402
+from .lr_find import LRFind, lr_find  # noqa: E402
 from .network import INITS, Dense, Network  # noqa: E402
 from .optim import OPTIMIZERS, Optimizer, make_optimizer  # noqa: E402
 from .serialize import ModelFileError, load_model, load_model_full, save_model  # noqa: E402
@@ -35,6 +36,7 @@ from .trainer import Trainer  # noqa: E402
 
 __all__ = [
     "ACTIVATIONS", "LOSSES", "OUTPUTS", "INITS", "OPTIMIZERS", "DATASETS", "FEATURES", "FIELDS",
-    "ConfigError", "Dense", "ModelFileError", "Network", "Optimizer", "Trainer", "config",
-    "load_dataset", "load_model", "load_model_full", "make_optimizer", "save_model", "validate",
+    "ConfigError", "Dense", "LRFind", "ModelFileError", "Network", "Optimizer", "Trainer",
+    "config", "load_dataset", "load_model", "load_model_full", "lr_find", "make_optimizer",
+    "save_model", "validate",
 ]

@@ -5,9 +5,11 @@ the configuration fields.
                                        [--metrics metrics.csv] [--quiet]
     python -m engine eval MODEL.safetensors [--config CONFIG.json]
     python -m engine fields
+    python -m engine lr-find CONFIG.json [--steps N] [--out points.csv]
 
 A bad configuration or model file gets a one-line message on stderr and exit code 2; a run that
-diverges exits with 1 after saving what it was asked to save.
+diverges exits with 1 after saving what it was asked to save. Output piped into a program that
+stops reading (``| head``) ends the command quietly, as other command-line tools do.
 """
 
 from __future__ import annotations
@@ -229,6 +231,38 @@ def cmd_fields(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lr_find(args: argparse.Namespace) -> int:
+    from .lr_find import lr_find
+
+    cfg = read_config(args.config)
+    check_writable(args.out, "points file")
+    tr = make_trainer(cfg, args.config)
+    try:
+        found = lr_find(tr, steps=args.steps)
+    except ValueError as exc:  # a step count out of range, or weights already broken
+        text = str(exc)
+        raise UsageError(f"--{text}" if text.startswith("steps") else f"{args.config}: {text}"
+                         ) from None
+    if args.out:
+        with open(args.out, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(["lr", "loss", "smoothed_loss"])
+            writer.writerows(found.rows())
+    print(f"{cfg['data']}, {found.optimizer}: {len(found.lrs)} steps of batch "
+          f"{tr.batch_size}, learning rate {found.lrs[0]:.3g} to {found.lrs[-1]:.3g} "
+          f"({'stopped: the loss ' + found.stopped if found.stopped != 'end' else 'full range'})")
+    i_min = int(np.argmin(found.smoothed))
+    print(f"lowest smoothed loss {found.smoothed[i_min]:.4f} at lr {found.lrs[i_min]:.3g}"
+          f" (smoothing β = {found.smoothing})")
+    print(f"steepest descent at lr {found.lr_steep:.3g}; lowest ÷ 10 = {found.lr_min_div10:.3g}")
+    if found.flat:
+        print("note: the loss hardly fell during the test; try more --steps", file=sys.stderr)
+    if args.out:
+        print(f"points saved to {args.out}")
+    print(f"suggested lr: {found.suggestion:.3g}")
+    return 0
+
+
 # --------------------------------------------------------------------------------- main
 def _positive(text: str) -> int:
     try:
@@ -262,6 +296,16 @@ def parser() -> argparse.ArgumentParser:
     e.set_defaults(run=cmd_eval)
     f = sub.add_parser("fields", help="list the configuration fields")
     f.set_defaults(run=cmd_fields)
+    from .lr_find import DEFAULT_STEPS as LR_STEPS
+    from .lr_find import MAX_STEPS as LR_MAX
+
+    lf = sub.add_parser("lr-find", help="find a learning rate with a range test")
+    lf.add_argument("config", metavar="CONFIG.json", help="the run configuration (JSON object)")
+    lf.add_argument("--steps", type=_positive, default=LR_STEPS,
+                    help=f"mini-batches at most (default {LR_STEPS}, at most {LR_MAX})")
+    lf.add_argument("--out", metavar="POINTS.csv",
+                    help="write every step's lr, loss and smoothed loss as CSV")
+    lf.set_defaults(run=cmd_lr_find)
     return p
 
 
@@ -269,13 +313,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        code = int(args.run(args))
+        sys.stdout.flush()  # a closed pipe shows here, not while Python shuts down
+        return code
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
     except OSError as exc:  # e.g. the disk filled up while saving
         print(f"error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader of our output went away (``| head``): stop without a word, as cat does.
+    Python would complain again when it flushes stdout at exit, so stdout is pointed at
+    /dev/null first."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141  # 128 + SIGPIPE, what a shell reports for a command ended by a closed pipe

@@ -178,3 +178,42 @@ def test_a_deeply_nested_config_file_is_a_message_not_a_traceback(tmp_path: Path
     r = run("train", str(cfg), cwd=tmp_path)
     assert r.returncode == 2 and "nested too deeply" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+# ------------------------------------------------------------------ lr-find and pipes
+def test_lr_find_ends_with_the_suggestion_and_writes_the_points(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "run.json", {"data": "digits", "layers": [32], "batch_size": 32})
+    points = tmp_path / "points.csv"
+    r = run("lr-find", cfg, "--steps", "120", "--out", str(points), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    last = r.stdout.strip().splitlines()[-1]
+    assert last.startswith("suggested lr: ")
+    lr = float(last.split(": ")[1])
+    found = engine.lr_find(engine.Trainer(json.loads(Path(cfg).read_text())), steps=120)
+    assert lr == pytest.approx(found.suggestion, rel=1e-2)  # printed with 3 digits
+    with open(points, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["lr", "loss", "smoothed_loss"]
+    assert len(rows) == len(found.lrs) <= 120
+    assert float(rows[0]["lr"]) == pytest.approx(1e-6)
+
+
+def test_lr_find_rejects_a_bad_step_count_and_config(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "run.json", {"data": "xor", "samples": 100})
+    r = run("lr-find", cfg, "--steps", "5000", cwd=tmp_path)
+    assert r.returncode == 2 and "steps" in r.stderr and "Traceback" not in r.stderr
+    bad = write(tmp_path / "bad.json", {"data": "xor", "lr": -1})
+    r = run("lr-find", bad, cwd=tmp_path)
+    assert r.returncode == 2 and "lr" in r.stderr
+
+
+def test_a_reader_that_closes_the_pipe_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    p = subprocess.Popen([sys.executable, "-m", "engine", "fields"], cwd=tmp_path, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout is not None and p.stderr is not None
+    p.stdout.close()  # like `| head` that has read enough, before the command writes a line
+    err = p.stderr.read().decode()
+    p.wait(timeout=60)
+    assert err == ""  # no "error: : Broken pipe", no traceback
+    assert p.returncode == 141
