@@ -24,10 +24,9 @@ from .settings import Settings
 
 log = logging.getLogger("app")
 
-OFFLINE_NOTE = ("<p style=\"font:14px sans-serif;margin:8px 16px\">This page loads Swagger UI "
-                "from the internet; offline only this note shows. The API is described at "
-                "<a href=\"/openapi.json\">/openapi.json</a> and in docs/protocol.md, and the "
-                "rest of Backprop Lab works offline.</p>")
+DOCS_ASSETS = "/docs-assets"
+"""Where the app serves Swagger UI's script, style sheet and icon, from the installed
+fastapi-offline package (its folder ``static``), so /docs needs no internet."""
 
 
 async def _reaper(manager: SessionManager) -> None:
@@ -87,11 +86,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(security.WebGuard, policy=security.settings_policy(settings))
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
-        """Swagger UI, which the browser loads from a CDN: the page says what works offline."""
-        page = get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json",
-                                   title=f"{app.title} - API")
-        html = bytes(page.body).decode()
-        return HTMLResponse(html.replace("<body>", "<body>" + OFFLINE_NOTE, 1))
+        """Swagger UI, every file of it served by this app: it works offline."""
+        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json",
+                                   title=f"{app.title} - API",
+                                   swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                                   swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png")
 
     app.include_router(catalog.router)
     app.include_router(codes.router)
@@ -100,4 +100,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(settings.static_dir), check_dir=False),
               name="static")
+    app.mount(DOCS_ASSETS, StaticFiles(packages=[("fastapi_offline", "static")]),
+              name="docs-assets")
     return app
