@@ -32,11 +32,12 @@ export function t(key, params = {}, language = lang) {
 /**
  * A field error in the current language. The server's errors carry their rule as data
  * ({kind: "number", min, max, min_open, integer, nullable}, {kind: "choice", choices},
- * {kind: "bool"}); an error without one keeps the server's own (English) message. `label`, when
- * given, names the field as its control does (in the current language) instead of its key.
+ * {kind: "bool"}); English keeps the server's words for those. An error without a rule is said
+ * from its code, or (no code yet) in the server's own message. `label`, when given, names the
+ * field as its control does (in the current language) instead of its key.
  */
 export function errorMessage(err, language = lang, label = null) {
-  if (language === "en" && err?.message) return err.message;
+  if (language === "en" && err?.message && (err.rule || !err.code)) return err.message;
   const rule = err?.rule;
   const p = { field: label || (err?.field ?? ""), value: JSON.stringify(err?.value) };
   if (rule?.kind === "number") {
@@ -49,7 +50,37 @@ export function errorMessage(err, language = lang, label = null) {
   }
   if (rule?.kind === "choice") return t("rule_choice", { ...p, choices: rule.choices.join(", ") }, language);
   if (rule?.kind === "bool") return t("rule_bool", p, language);
-  return err?.message ?? "";
+  return eventText(err, language) ?? err?.message ?? "";
+}
+
+/** A field of an event as its words show it: lists joined, a value as JSON, numbers as they are. */
+function fieldText(name, v) {
+  if (Array.isArray(v)) return v.map((x) => (typeof x === "object" && x !== null ? JSON.stringify(x) : String(x))).join(", ");
+  if (name === "value") return JSON.stringify(v);
+  if (v !== null && typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
+
+/**
+ * The words for a server event in a language, chosen by its `code` (strings/<lang>.js EVENTS)
+ * and filled from its own fields; null when the event has no code the page knows.
+ */
+export function eventText(ev, language = lang) {
+  const s = ev?.code ? (EVENT_STRINGS[language]?.[ev.code] ?? EVENT_STRINGS.en[ev.code]) : undefined;
+  if (s === undefined) return null;
+  return s.replace(/\{(\w+)\}/g, (m, name) => (ev[name] !== undefined && ev[name] !== null ? fieldText(name, ev[name]) : m));
+}
+
+/**
+ * Words the page's state carries (state.js), in a language: {key, params} (a string of the
+ * page), {code, ev} (an event's code; its English message when the page has no words for it) or
+ * {text} (the server's message, for events without a code).
+ */
+export function say(words, language = lang) {
+  if (!words) return "";
+  if (words.key) return t(words.key, words.params ?? {}, language);
+  if (words.code) return eventText(words.ev, language) ?? words.ev?.message ?? words.code;
+  return words.text ?? "";
 }
 
 export function displayClass(name, language = lang) {

@@ -1,0 +1,72 @@
+// Every code of app/codes.py has words in English and Japanese, filled from the fields the code
+// carries; the page says an event by its code, never by the server's English.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { EVENT_STRINGS, errorMessage, eventText, say } from "../../static/js/i18n.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const python = existsSync(`${root}.venv/bin/python`) ? `${root}.venv/bin/python` : "python3";
+/** {code: {description, fields}}: the server's own table (GET /api/codes). */
+const TABLE = JSON.parse(execFileSync(python, ["-c",
+  "import json; from app.codes import table; print(json.dumps(table()))"], { cwd: root, encoding: "utf8" }));
+const placeholders = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+
+test("the server's table of codes is read (not empty)", () => {
+  assert.ok(Object.keys(TABLE).length >= 10, Object.keys(TABLE).join(", "));
+});
+
+test("every event code has English and Japanese words", () => {
+  for (const lang of ["en", "ja"]) {
+    const missing = Object.keys(TABLE).filter((c) => !EVENT_STRINGS[lang][c]?.trim());
+    assert.deepEqual(missing, [], `codes without ${lang} words`);
+  }
+});
+
+test("the words name only fields the code carries, the same in both languages", () => {
+  for (const [code, { fields }] of Object.entries(TABLE)) {
+    const allowed = new Set([...fields, "command"]); // errors of a command also carry it
+    for (const lang of ["en", "ja"]) {
+      for (const p of placeholders(EVENT_STRINGS[lang][code])) {
+        assert.ok(allowed.has(p), `${lang} ${code} uses {${p}}, not a field of the code`);
+      }
+    }
+    assert.deepEqual(placeholders(EVENT_STRINGS.ja[code]).sort(), placeholders(EVENT_STRINGS.en[code]).sort(), code);
+  }
+});
+
+test("no words for a code the server does not have", () => {
+  for (const lang of ["en", "ja"]) {
+    const stray = Object.keys(EVENT_STRINGS[lang]).filter((c) => !(c in TABLE));
+    assert.deepEqual(stray, [], `${lang} words for unknown codes`);
+  }
+});
+
+test("an event is said from its code and its fields, in the page's language", () => {
+  const ev = { type: "error", code: "no_such_row", field: "row", value: 9, layer: 1, limit: 3,
+    message: "row: 9 is not a row of layer 1" };
+  assert.equal(eventText(ev, "en"), "Layer 1 has no row 9 (rows 0 to 3).");
+  assert.equal(eventText(ev, "ja"), "層 1 に行 9 はありません（行は 0〜3）。");
+  assert.ok(!eventText(ev, "ja").includes("row"), "not the server's English");
+  const lesson = { code: "unknown_lesson", value: "x", allowed: ["a", "b"] };
+  assert.equal(eventText(lesson, "en"), "There is no lesson \"x\"; the lessons are a, b.");
+});
+
+test("without a code (or with one the page does not know) the server's message is shown", () => {
+  assert.equal(eventText({ message: "old server" }, "ja"), null);
+  assert.equal(say({ code: "brand_new", ev: { code: "brand_new", message: "as sent" } }, "ja"), "as sent");
+  assert.equal(say({ text: "as sent" }, "ja"), "as sent");
+  assert.equal(say({ key: "until_paused", params: { n: 5 } }, "en"),
+    "Training paused at step 5, where this run was set to stop. Press Play to go on.");
+});
+
+test("a field error without a rule is said from its code; with a rule English keeps the engine's words", () => {
+  const ruleless = { code: "pause_to_edit", field: "value", message: "pause first" };
+  assert.equal(errorMessage(ruleless, "en"), "Pause training to edit a weight.");
+  assert.equal(errorMessage(ruleless, "ja"), "重みを編集するには、学習を一時停止してください。");
+  const ruled = { field: "lr", value: 11, message: "lr: 11 is not allowed",
+    rule: { kind: "number", min: 0, max: 10, min_open: true, integer: false, nullable: false } };
+  assert.equal(errorMessage(ruled, "en"), ruled.message);
+});
