@@ -54,7 +54,8 @@ def measure(base: str, seconds: float) -> dict[str, Any]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM,
                                     args=["--no-sandbox", "--disable-gpu", "--headless"])
-        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        page = browser.new_page(viewport={"width": 1500, "height": 1000},
+                                bypass_csp=True)  # wait_for_function evaluates strings
         page.goto(base + "/")
         page.wait_for_function("window.__lab && window.__lab.state.frame !== null",
                                timeout=30000)
