@@ -20,7 +20,7 @@ import numpy as np
 Array = np.ndarray
 
 _SQRT_2_OVER_PI = float(np.sqrt(2.0 / np.pi))
-_GELU_C = 0.044715
+GELU_C = 0.044715
 LEAKY_SLOPE = 0.01  # torch.nn.LeakyReLU default negative_slope
 ELU_ALPHA = 1.0  # torch.nn.ELU default alpha
 
@@ -44,13 +44,13 @@ def _sigmoid(z: Array) -> Array:
 
 def _gelu(z: Array) -> Array:
     # torch.nn.GELU(approximate="tanh")
-    return 0.5 * z * (1.0 + np.tanh(_SQRT_2_OVER_PI * (z + _GELU_C * z**3)))
+    return 0.5 * z * (1.0 + np.tanh(_SQRT_2_OVER_PI * (z + GELU_C * z**3)))
 
 
 def _gelu_backward(z: Array, a: Array, da: Array) -> Array:
-    u = _SQRT_2_OVER_PI * (z + _GELU_C * z**3)
+    u = _SQRT_2_OVER_PI * (z + GELU_C * z**3)
     t = np.tanh(u)
-    du = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_C * z * z)
+    du = _SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_C * z * z)
     return da * (0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * du)
 
 

@@ -340,6 +340,20 @@ FIELDS: dict[str, Field] = {
 }
 
 LIVE_FIELDS = frozenset(name for name, f in FIELDS.items() if f.live)
+# fields that rebuild the data (a model brings its own input scaling, so it counts as one)
+DATA_FIELDS = frozenset({"data", "samples", "noise", "test_share", "data_seed", "classes",
+                         "train_per_class", "features", "standardize", "digits_task",
+                         "digit_groups", "digits_half", "model", "replace_head"})
+
+
+def rebuilds(name: str) -> str | None:
+    """What changing field ``name`` rebuilds: "data" (new data and a new network), "network"
+    (a new network on the same data) or None (a live field: weights and counters kept)."""
+    if name in LIVE_FIELDS:
+        return None
+    return "data" if name in DATA_FIELDS else "network"
+
+
 # optimizer hyperparameters each optimizer takes from the configuration
 OPTIMIZER_FIELDS: dict[str, tuple[str, ...]] = {
     "sgd": ("lr", "momentum", "nesterov", "weight_decay"),
@@ -451,14 +465,16 @@ def _cross_checks(cfg: Mapping[str, Any]) -> list[FieldError]:
 
 
 def describe() -> list[dict[str, Any]]:
-    """Every field with its default, doc, group and whether it is live (for docs and the page),
+    """Every field with its default, doc, group, whether it is live and what changing it
+    rebuilds (``rebuilds``: "data", "network" or None for a live field; see ``rebuilds``),
     and what its control needs: ``choices`` (a field taking one of a list, or list items from
     it), ``min``/``max`` with ``min_open``, ``integer``, ``nullable`` (a number; for a list of
     numbers, each item's range, and ``max_items``)."""
     out = []
     for f in FIELDS.values():
         entry: dict[str, Any] = {"name": f.name, "default": f.default, "doc": f.doc,
-                                 "live": f.live, "group": f.group}
+                                 "live": f.live, "rebuilds": rebuilds(f.name),
+                                 "group": f.group}
         meta = getattr(f.check, "meta", None)
         if callable(meta):
             meta = meta()

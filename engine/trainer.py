@@ -32,10 +32,7 @@ from .sizing import batch_rows, head_replaced
 Array = np.ndarray
 
 PHASES = ("forward", "loss", "backward", "update")
-# fields that rebuild the data (a model brings its own input scaling, so it counts as one)
-DATA_FIELDS = frozenset({"data", "samples", "noise", "test_share", "data_seed", "classes",
-                         "train_per_class", "features", "standardize", "digits_task",
-                         "digit_groups", "digits_half", "model", "replace_head"})
+DATA_FIELDS = cfgmod.DATA_FIELDS  # fields that rebuild the data; see engine.config.rebuilds
 # DataError.field -> the configuration field it concerns
 _DATA_FIELD = {"seed": "data_seed", "csv": "data"}
 HISTORY_KEYS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc", "seconds")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from engine import config as cfgmod
+from engine import facts as enginefacts
 from engine import lessons, zoo
 from engine.data import DATASETS
 
@@ -26,10 +27,20 @@ def health(manager: ManagerDep) -> dict[str, Any]:
 
 @router.get("/schema")
 def schema() -> list[dict[str, Any]]:
-    """Every configuration field: name, default, doc, group, whether it changes live, and
+    """Every configuration field: name, default, doc, group, whether it changes live, what a
+    change rebuilds (``rebuilds``: "data", "network" or null), and
     what its control needs: the allowed values (``choices``) of the fields that take one of a
     list, the range (``min``, ``max``, ``min_open``, ``integer``, ``nullable``) of numbers."""
     return cfgmod.describe()
+
+
+@router.get("/engine")
+def engine_facts() -> dict[str, Any]:
+    """The engine's global facts for the page: output/loss pairs and what "auto" picks, class
+    counts of the digits tasks, the network's limits, the input features with a formula each,
+    the activations, the live and data fields and the race's check interval (the shape is in
+    docs/config.md)."""
+    return enginefacts.facts()
 
 
 @router.get("/datasets")

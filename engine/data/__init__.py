@@ -38,7 +38,15 @@ from .digits import (
     load_digits,
     relabel_digits,
 )
-from .features import FEATURES, check_features, make_features
+from .features import (
+    FEATURE_EXPRS,
+    FEATURE_OPS,
+    FEATURE_VARS,
+    FEATURES,
+    check_features,
+    evaluate_feature,
+    make_features,
+)
 from .registry import BLOB_CLASSES, CSV_NAME, DATASETS, DataError, DatasetInfo
 from .split import keep_per_class, per_class_rows, split_rows, split_sizes
 from .standardize import Standardizer
@@ -64,6 +72,9 @@ __all__ = [
     "DIGITS_TASKS",
     "DOMAIN",
     "FEATURES",
+    "FEATURE_EXPRS",
+    "FEATURE_OPS",
+    "FEATURE_VARS",
     "MAX_CSV_CLASSES",
     "MAX_SAMPLES",
     "MIN_CSV_ROWS",
@@ -78,6 +89,7 @@ __all__ = [
     "bumps_target",
     "check_features",
     "digits_half_rows",
+    "evaluate_feature",
     "generate",
     "is_image_header",
     "keep_per_class",

@@ -8,18 +8,45 @@ import numpy as np
 
 from .registry import DataError
 
-# --------------------------------------------------------------------------------------
-# Features of 2-D points
-# --------------------------------------------------------------------------------------
+Expr = str | list  # a variable name ("x1", "x2") or [op, *arguments]
+
+FEATURE_EXPRS: dict[str, tuple[str, Expr]] = {
+    "x1": ("x₁", "x1"),
+    "x2": ("x₂", "x2"),
+    "x1_sq": ("x₁²", ["mul", "x1", "x1"]),
+    "x2_sq": ("x₂²", ["mul", "x2", "x2"]),
+    "x1_x2": ("x₁·x₂", ["mul", "x1", "x2"]),
+    "sin_x1": ("sin(x₁)", ["sin", "x1"]),
+    "sin_x2": ("sin(x₂)", ["sin", "x2"]),
+}
+"""key -> (display label, formula). A formula is a variable, "x1" or "x2" (the point's two
+coordinates), or a list [op, argument, ...] whose arguments are formulas; the ops are FEATURE_OPS.
+The engine computes every feature from its formula, so a page that evaluates the same formula
+gets the same numbers."""
+
+FEATURE_VARS = {"x1": 0, "x2": 1}
+FEATURE_OPS: dict[str, tuple[int, Callable[..., np.ndarray]]] = {
+    "mul": (2, np.multiply),  # a * b
+    "sin": (1, np.sin),  # sin(a), a in radians
+}
+"""op -> (number of arguments, function)."""
+
+
+def evaluate_feature(expr: Expr, X: np.ndarray) -> np.ndarray:
+    """A feature formula over raw points X (N, 2) -> one column (N,)."""
+    if isinstance(expr, str):
+        return X[:, FEATURE_VARS[expr]]
+    op, *args = expr
+    _, fn = FEATURE_OPS[op]
+    return fn(*(evaluate_feature(a, X) for a in args))
+
+
+def _column(expr: Expr) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda X: evaluate_feature(expr, X)
+
 
 FEATURES: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
-    "x1": ("x₁", lambda X: X[:, 0]),
-    "x2": ("x₂", lambda X: X[:, 1]),
-    "x1_sq": ("x₁²", lambda X: X[:, 0] ** 2),
-    "x2_sq": ("x₂²", lambda X: X[:, 1] ** 2),
-    "x1_x2": ("x₁·x₂", lambda X: X[:, 0] * X[:, 1]),
-    "sin_x1": ("sin(x₁)", lambda X: np.sin(X[:, 0])),
-    "sin_x2": ("sin(x₂)", lambda X: np.sin(X[:, 1])),
+    key: (label, _column(expr)) for key, (label, expr) in FEATURE_EXPRS.items()
 }
 """key -> (display label, function of raw points X (N, 2) returning one input column (N,))."""
 
