@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
-from .sessions import Session, SessionManager
+from .session import Session
+from .sessions import SessionManager
 from .settings import Settings
 
 

@@ -14,6 +14,7 @@ import json
 import math
 import struct
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,18 @@ Array = np.ndarray
 QUANTIZED_PREFIXES = ("grid_output", "grid_hidden")
 _DTYPES = {"float32", "float64", "uint8", "int32", "int64", "uint32", "int8", "uint16",
            "int16"}
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One encoded frame and what a sender needs to keep each client's history whole."""
+
+    seq: int
+    gen: int  # history generation: bumped when the history restarts (reset, rebuild, thinning)
+    history_from: int
+    n_points: int
+    data_version: int
+    payload: bytes
 
 
 def clean(value: Any) -> Any:
@@ -134,3 +147,10 @@ def quantize_snapshot(arrays: Mapping[str, Array], output: str
         else:
             out[name] = a
     return out, ranges
+
+
+def history_row(values: Any) -> list[Any]:
+    """A history row for the wire: step as a whole number, NaN as None."""
+    row = clean(list(values))
+    row[0] = int(row[0])
+    return row

@@ -1,4 +1,4 @@
-"""HTTP request limits, applied before a body is read, and short echoes of bad values.
+"""HTTP request limits, applied before a body is read.
 
 ``BodyLimit`` is a small ASGI middleware: a request whose Content-Length is over the limit of
 its route answers 413 at once (the body is never received); a body sent in chunks is counted
@@ -17,40 +17,13 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .errors import short, short_errors
+
+__all__ = ["MULTIPART_SLACK", "UPLOAD_PATH", "BodyLimit", "short", "short_errors"]
+
 UPLOAD_PATH = re.compile(r"^/api/sessions/([^/]+)/(csv|model)$")
 MULTIPART_SLACK = 16 * 1024
 """Bytes allowed beyond ``max_upload_bytes`` for the multipart boundaries and part headers."""
-ECHO_CHARS = 100
-MESSAGE_CHARS = 400
-
-
-def short(value: Any, limit: int = ECHO_CHARS) -> Any:
-    """``value`` as it may be echoed in an error: a string over ``limit`` characters cut to
-    ``limit`` and "…"; a list or object whose JSON is over ``limit`` characters becomes the
-    start of that JSON and "…"; anything else as it is."""
-    if isinstance(value, str):
-        return value if len(value) <= limit else value[:limit] + "…"
-    if isinstance(value, list | tuple | dict):
-        try:
-            text = json.dumps(value, separators=(",", ":"), default=str)
-        except (TypeError, ValueError, RecursionError):
-            return "…"
-        return value if len(text) <= limit else text[:limit] + "…"
-    return value
-
-
-def short_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Field errors ({"field", "value", "message", ...}) with their values and messages cut
-    to a readable length (a message quotes the value it refuses)."""
-    out = []
-    for e in errors:
-        e = dict(e)
-        if "value" in e:
-            e["value"] = short(e["value"])
-        if isinstance(e.get("message"), str):
-            e["message"] = short(e["message"], MESSAGE_CHARS)
-        out.append(e)
-    return out
 
 
 class BodyLimit:

@@ -16,10 +16,11 @@ from pydantic import BaseModel, Field
 from engine import config as cfgmod
 from engine.data import DataError, parse_csv
 
+from .. import uploads
 from ..deps import ControlDep, ManagerDep, SessionDep, SettingsDep
-from ..limits import short_errors
+from ..errors import AppError, short_errors
 from ..presets import PRESETS, preset_config
-from ..sessions import LimitError, Session
+from ..session import Session
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 
@@ -78,8 +79,8 @@ async def create_session(body: CreateSession, request: Request, manager: Manager
         return field_errors([e.to_dict() for e in exc.errors])
     except DataError as exc:
         return field_errors([{"field": exc.field, "value": None, "message": exc.message}])
-    except LimitError as exc:
-        return field_errors([exc.to_dict()], exc.status)
+    except AppError as exc:
+        return field_errors(exc.detail(), exc.status)
     return {"id": session.id, "token": session.token, "config": session.config,
             **_urls(request, session)}
 
@@ -178,9 +179,9 @@ async def upload_csv(
     except DataError as exc:
         return field_errors([{"field": exc.field, "value": None, "message": exc.message}])
     try:
-        return await _on_worker(session, lambda s: s.load_csv(parsed))
-    except LimitError as exc:
-        return field_errors([exc.to_dict()], exc.status)
+        return await _on_worker(session, lambda s: uploads.load_csv(s, parsed))
+    except AppError as exc:
+        return field_errors(exc.detail(), exc.status)
     except cfgmod.ConfigError as exc:
         return field_errors([e.to_dict() for e in exc.errors])
     except DataError as exc:
@@ -210,11 +211,11 @@ async def upload_model(
         return field_errors([{"field": "model", "value": None,
                               "message": "model: the file is empty"}])
     try:
-        return await _on_worker(session, lambda s: s.load_model(raw))
+        return await _on_worker(session, lambda s: uploads.load_model(s, raw))
     except cfgmod.ConfigError as exc:
         return field_errors(_as_model_errors([e.to_dict() for e in exc.errors]))
-    except LimitError as exc:
-        return field_errors(_as_model_errors([exc.to_dict()]), exc.status)
+    except AppError as exc:
+        return field_errors(_as_model_errors(exc.detail()), exc.status)
     except DataError as exc:
         return field_errors(_as_model_errors([{"field": exc.field, "value": None,
                                                "message": exc.message}]))

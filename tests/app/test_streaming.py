@@ -9,8 +9,9 @@ import pytest
 from app_helpers import Reader, create
 
 from app import frames
+from app.connection import Command, Connection
 from app.routes import ws as wsmod
-from app.sessions import Command, Connection, SessionManager
+from app.sessions import SessionManager
 from app.settings import Settings
 
 
