@@ -6,65 +6,16 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from engine import config as cfgmod
-from engine.data import DATASETS, CsvData, DataError, digits_half_rows, load_digits, relabel_digits
+from engine.data import CsvData
+from engine.sizing import batch_rows, run_size
 from engine.trainer import Trainer
 
 from .errors import AppError
 from .settings import Settings
 
 
-def count_params(cfg: Mapping[str, Any], csv: CsvData | None = None) -> int:
-    """Weights and biases of the network a (validated) configuration builds."""
-    name = cfg["data"]
-    if name == "csv":
-        if csv is None:
-            return 0
-        dims, task, n_classes = csv.X.shape[1], csv.task, len(csv.class_names)
-    else:
-        info = DATASETS[name]
-        dims = info.dims if info.dims != 2 else len(cfg["features"])
-        task = info.task
-        n_classes = cfg["classes"] if name == "blobs" else info.n_classes
-    _, _, units = cfgmod.resolve_output(cfg, task, n_classes)
-    sizes = [dims, *cfg["layers"], units]
-    return sum(o * i + o for i, o in zip(sizes[:-1], sizes[1:], strict=True))
-
-
-def count_rows(cfg: Mapping[str, Any], csv: CsvData | None = None) -> tuple[int, int]:
-    """(training rows, test rows) of the data a (validated) configuration loads, without
-    loading it (``train_per_class`` counted as its most)."""
-    name = cfg["data"]
-    if name == "csv":
-        n = 0 if csv is None else len(csv.y)
-        n_classes = 0 if csv is None else len(csv.class_names)
-    elif name == "digits":
-        _, y = load_digits()
-        y = y[digits_half_rows(cfg["digits_half"], len(y))]
-        try:
-            rows, _, names = relabel_digits(y, cfg["digits_task"], cfg["digit_groups"])
-        except DataError:
-            rows, names = y, [str(d) for d in range(10)]  # the engine names the field
-        n, n_classes = len(rows), len(names)
-    else:
-        n = cfg["samples"]
-        n_classes = cfg["classes"] if name == "blobs" else DATASETS[name].n_classes
-    if n < 2:
-        return n, 0
-    n_test = min(max(round(cfg["test_share"] * n), 1), n - 1)
-    n_train = n - n_test
-    if cfg.get("train_per_class") is not None:
-        n_train = min(n_train, cfg["train_per_class"] * max(1, n_classes))
-    return n_train, n_test
-
-
-def batch_rows(batch_size: int, n_train: int) -> int:
-    """Rows of one training step: the batch, or every training row for 0 (full batch)."""
-    return n_train if batch_size == 0 or batch_size > n_train else batch_size
-
-
-def check_params(cfg: Mapping[str, Any], max_params: int, csv: CsvData | None = None) -> None:
-    n = count_params(cfg, csv)
+def check_params(cfg: Mapping[str, Any], max_params: int, n: int) -> None:
+    """Refuse a network of more than ``max_params`` parameters (``n``)."""
     if n > max_params:
         raise AppError("too_many_params",
                        f"layers: {cfg['layers']} makes a network of {n:,} parameters; this "
@@ -72,15 +23,16 @@ def check_params(cfg: Mapping[str, Any], max_params: int, csv: CsvData | None = 
                        "layers", cfg["layers"], params=n, limit=max_params)
 
 
-def check_work(cfg: Mapping[str, Any], max_work: int, params: int, n_train: int, n_test: int,
+def check_work(cfg: Mapping[str, Any], max_work: int, params: int, n_train: int, n_eval: int,
                changed: Collection[str] = (), runners: int = 1) -> None:
     """Refuse a run whose training step (batch rows × parameters) or evaluation ((train + test)
-    rows × parameters) is over ``max_work``; ``params`` counts every runner of a race. The
+    rows × parameters) is over ``max_work``; ``params`` counts every runner of a race,
+    ``n_eval`` the rows evaluated beside the training rows (test, and validation if any). The
     error names ``batch_size`` for a step; for an evaluation the field just changed
     (``layers`` or ``samples``), else what sets the rows (``samples``, ``csv``) or, for a data
     set of fixed size, ``layers``."""
     race = f" (a race: {runners} runners, {params:,} parameters in all)" if runners > 1 else ""
-    b = batch_rows(cfg["batch_size"], n_train)
+    b = batch_rows(cfg["batch_size"], n_train)  # the engine's rule
     if b * params > max_work:
         most = max(1, max_work // max(1, params))
         what = f"a full batch of {b:,} rows" if b == n_train else f"{b:,} rows"
@@ -90,7 +42,7 @@ def check_work(cfg: Mapping[str, Any], max_work: int, params: int, n_train: int,
             + (f"batch_size of at most {most:,}, or " if most < n_train else "")
             + "smaller layers"), "batch_size", cfg["batch_size"],
             rows=b, params=params, limit=max_work)
-    rows = n_train + n_test
+    rows = n_train + n_eval
     if rows * params <= max_work:
         return
     name = cfg["data"]
@@ -117,10 +69,10 @@ def check_limits(cfg: Mapping[str, Any], settings: Settings, csv: CsvData | None
                  changed: Collection[str] = (), runners: int = 1) -> None:
     """The parameter and compute limits for a (validated) configuration, before building it
     (``runners``: a race's runner count). Raises AppError."""
-    check_params(cfg, settings.max_params, csv)
-    n_train, n_test = count_rows(cfg, csv)
-    check_work(cfg, settings.max_work, count_params(cfg, csv) * runners, n_train, n_test,
-               changed, runners)
+    size = run_size(cfg, csv)  # the engine's facts: parameters, rows of each split
+    check_params(cfg, settings.max_params, size.params)
+    check_work(cfg, settings.max_work, size.params * runners, size.train_rows,
+               size.val_rows + size.test_rows, changed, runners)
 
 
 def check_built(trainers: list[Trainer], settings: Settings, field: str | None = None,
