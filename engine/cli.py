@@ -6,6 +6,7 @@ the configuration fields.
     python -m engine eval MODEL.safetensors [--config CONFIG.json]
     python -m engine fields
     python -m engine lr-find CONFIG.json [--steps N] [--out points.csv]
+    python -m engine sweep SWEEP.json --out RESULTS.csv [--workers N] [--dask-scheduler ADDRESS]
 
 A bad configuration or model file gets a one-line message on stderr and exit code 2; a run that
 diverges exits with 1 after saving what it was asked to save. Output piped into a program that
@@ -80,8 +81,9 @@ class Progress:
 
     WIDTH = 30
 
-    def __init__(self, total: int, stream: TextIO, enabled: bool = True) -> None:
-        self.total, self.stream, self.enabled = total, stream, enabled
+    def __init__(self, total: int, stream: TextIO, enabled: bool = True,
+                 unit: str = "step") -> None:
+        self.total, self.stream, self.enabled, self.unit = total, stream, enabled, unit
         self.last = 0.0
         self.t0 = time.perf_counter()
 
@@ -95,7 +97,7 @@ class Progress:
         frac = done / self.total if self.total else 1.0
         filled = int(round(frac * self.WIDTH))
         bar = "#" * filled + "." * (self.WIDTH - filled)
-        self.stream.write(f"\r[{bar}] {100 * frac:5.1f}% step {done}/{self.total} {text} "
+        self.stream.write(f"\r[{bar}] {100 * frac:5.1f}% {self.unit} {done}/{self.total} {text} "
                           f"{now - self.t0:.1f}s ")
         self.stream.flush()
 
@@ -263,6 +265,51 @@ def cmd_lr_find(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .sweep import SweepError, load_sweep, run_sweep
+
+    try:
+        sweep = load_sweep(args.sweep)
+    except OSError as exc:
+        raise UsageError(f"{args.sweep}: cannot read the sweep file ({exc.strerror})") from None
+    except (ValueError, RecursionError) as exc:  # ConfigError is a ValueError
+        raise UsageError(f"{args.sweep}: {exc}") from None
+    check_writable(args.out, "results file")
+    total = sweep.trials * len(sweep.seeds)
+    bar = Progress(total, sys.stderr, enabled=not args.quiet, unit="run")
+    counts: dict[str, int] = {}
+
+    def progress(done: int, total: int, row: dict[str, Any]) -> None:
+        counts[row["state"]] = counts.get(row["state"], 0) + 1
+        bar.update(done, " ".join(f"{k} {v}" for k, v in sorted(counts.items())),
+                   force=done >= total)
+
+    try:
+        result = run_sweep(sweep, workers=args.workers, dask_scheduler=args.dask_scheduler,
+                           progress=progress)
+    except SweepError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        bar.close()
+    result.write_csv(args.out)
+    runs = len(result.rows)
+    print(f"{sweep.search} sweep of {', '.join(sweep.fields)} on {sweep.base['data']}: "
+          f"{sweep.trials} trials × {len(sweep.seeds)} seeds = {runs} runs of {sweep.epochs} "
+          "epochs (" + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) + ")")
+    best = result.best
+    if best is None:
+        print("no trial completed on every seed: see the state and reason columns",
+              file=sys.stderr)
+        print(f"results saved to {args.out}")
+        return EXIT_DIVERGED
+    values = ", ".join(f"{k} = {json.dumps(v)}" for k, v in best["params"].items())
+    print(f"best by {sweep.metric} (validation, mean of {len(sweep.seeds)} seeds): trial "
+          f"{best['trial']}: {values}: {best[sweep.metric]:.4f} "
+          f"(spread over seeds {best['spread']:.4f})")
+    print(f"results saved to {args.out}")
+    return 0
+
+
 # --------------------------------------------------------------------------------- main
 def _positive(text: str) -> int:
     try:
@@ -306,6 +353,17 @@ def parser() -> argparse.ArgumentParser:
     lf.add_argument("--out", metavar="POINTS.csv",
                     help="write every step's lr, loss and smoothed loss as CSV")
     lf.set_defaults(run=cmd_lr_find)
+    sw = sub.add_parser("sweep", help="run a hyperparameter sweep (docs/tuning.md)")
+    sw.add_argument("sweep", metavar="SWEEP.json", help="the sweep file")
+    sw.add_argument("--out", metavar="RESULTS.csv", required=True,
+                    help="write a row per trial and seed here")
+    where = sw.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive, default=1,
+                       help="local worker processes (default 1)")
+    where.add_argument("--dask-scheduler", metavar="ADDRESS",
+                       help="run on this Dask cluster, e.g. tcp://10.0.0.5:8786")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    sw.set_defaults(run=cmd_sweep)
     return p
 
 
