@@ -79,6 +79,7 @@ class Recorder:
         self._counts = {"refused": 0, "thinned_rows": 0, "superseded_checkpoints": 0,
                         "dropped": 0, "written_batches": 0}
         self._busy = False  # a batch is being written
+        self._scale = 1.0  # batches shrink while writes fail, so what fits still gets in
         self._stop = False
         self._hurry = threading.Event()  # set by flush and close: write now, retry now
         self._thread = threading.Thread(target=self._run, name="run-recorder", daemon=True)
@@ -190,16 +191,19 @@ class Recorder:
                 self._bytes -= ITEM_MEMORY + len(c[3])
                 self._counts["superseded_checkpoints"] += 1
         b.checkpoints = kept
-        for run_id, rows in b.metrics.items():
-            if self._bytes + need <= self.max_bytes:
-                break
-            half = len(rows) // 2
-            if half < 64:
-                continue
-            thinned = compact(rows[:half]) + rows[half:]
-            self._counts["thinned_rows"] += len(rows) - len(thinned)
-            self._bytes -= ROW_MEMORY * (len(rows) - len(thinned))
-            b.metrics[run_id] = thinned
+        progress = True
+        while progress and self._bytes + need > self.max_bytes:
+            progress = False
+            for run_id, rows in b.metrics.items():
+                half = len(rows) // 2
+                thinned = compact(rows[:half]) + rows[half:] if half >= 64 else rows
+                if len(thinned) < len(rows):
+                    progress = True
+                    self._counts["thinned_rows"] += len(rows) - len(thinned)
+                    self._bytes -= ROW_MEMORY * (len(rows) - len(thinned))
+                    b.metrics[run_id] = thinned
+                if self._bytes + need <= self.max_bytes:
+                    break
 
     def _take(self) -> tuple[Batch, int]:
         """The next batch: runs, events and live sessions, up to batch_rows metric rows and
@@ -212,11 +216,11 @@ class Recorder:
         size += sum(2 * ITEM_MEMORY + len(str(s["config"])) for s in out.creates)
         size += sum(ITEM_MEMORY + len(to_json(e[3])) + len(to_json(e[4])) for e in out.events)
         size += ITEM_MEMORY * (len(out.live) + len(out.live_drops))
-        rows = 0
+        rows, most = 0, max(1, int(self.batch_rows * self._scale))
         for run_id in list(b.metrics):
-            if rows >= self.batch_rows:
+            if rows >= most:
                 break
-            take = b.metrics[run_id][:self.batch_rows - rows]
+            take = b.metrics[run_id][:most - rows]
             rest = b.metrics[run_id][len(take):]
             out.metrics[run_id] = take
             if rest:
@@ -227,7 +231,7 @@ class Recorder:
         size += ROW_MEMORY * rows
         blob_bytes = 0
         while b.checkpoints and (not out.checkpoints or blob_bytes + len(b.checkpoints[0][3])
-                                 <= self.batch_bytes):
+                                 <= self.batch_bytes * self._scale):
             c = b.checkpoints.pop(0)
             out.checkpoints.append(c)
             blob_bytes += len(c[3])
@@ -269,6 +273,7 @@ class Recorder:
             except Exception as exc:  # the database failed: keep it all and retry
                 code, reason = classify(exc)
                 backoff = min(self.max_backoff, max(0.2, backoff * 2))
+                self._scale = max(1 / 1024, self._scale / 4)
                 with self._lock:
                     self._give_back(batch)
                     self._bytes += size
@@ -285,11 +290,13 @@ class Recorder:
                     self._hurry.clear()
                 continue
             with self._lock:
-                if self._state["state"] != "ok":
-                    log.warning("recording resumed")
                 backoff = 0.0
-                self._state = {"state": "ok", "code": None, "reason": None, "since": None,
-                               "retry_in": None}
+                self._scale = min(1.0, self._scale * 2)
+                # paused until writes succeed at full size again, or nothing is left
+                if self._state["state"] != "ok" and (self._scale >= 1.0 or not self._bytes):
+                    log.warning("recording resumed")
+                    self._state = {"state": "ok", "code": None, "reason": None, "since": None,
+                                   "retry_in": None}
                 self._counts["written_batches"] += 1
                 for r in refused:
                     self._counts["refused"] += r["count"]
