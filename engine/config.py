@@ -107,13 +107,16 @@ def _fmt(x: float) -> str:
 
 
 def _number(lo: float, hi: float, *, lo_open: bool = False, integer: bool = False,
-            nullable: bool = False) -> Callable[[Any], tuple[Any, str | None]]:
+            nullable: bool = False, hi_open: bool = False
+            ) -> Callable[[Any], tuple[Any, str | None]]:
     kind = "a whole number" if integer else "a number"
     lo_txt = f"> {_fmt(lo)}" if lo_open else f"≥ {_fmt(lo)}"
-    rule = Rule(f"it must be {kind} {lo_txt} and ≤ {_fmt(hi)}" + (" (or null)" if nullable
-                                                                   else ""),
+    hi_txt = f"< {_fmt(hi)}" if hi_open else f"≤ {_fmt(hi)}"
+    extra = {"max_open": True} if hi_open else {}
+    rule = Rule(f"it must be {kind} {lo_txt} and {hi_txt}" + (" (or null)" if nullable
+                                                               else ""),
                 kind="number", min=lo, max=hi, min_open=lo_open, integer=integer,
-                nullable=nullable)
+                nullable=nullable, **extra)
 
     def check(v: Any) -> tuple[Any, str | None]:
         if v is None and nullable:
@@ -128,12 +131,12 @@ def _number(lo: float, hi: float, *, lo_open: bool = False, integer: bool = Fals
             v = int(v)
         else:
             v = float(v)
-        if (v <= lo if lo_open else v < lo) or v > hi:
+        if (v <= lo if lo_open else v < lo) or (v >= hi if hi_open else v > hi):
             return v, rule
         return v, None
 
     check.meta = {"min": lo, "max": hi, "min_open": lo_open, "integer": integer,  # type: ignore[attr-defined]
-                  "nullable": nullable}
+                  "nullable": nullable, **extra}
     return check
 
 
@@ -264,6 +267,8 @@ FIELDS: dict[str, Field] = {
               group="data"),
         Field("test_share", 0.5, "Share of the samples held out for testing.",
               _number(0.05, 0.95), group="data"),
+        Field("val_share", 0.0, "Share of the training rows held out for validation (after the "
+              "test split); 0 holds out none.", _number(0, 1, hi_open=True), group="data"),
         Field("data_seed", 0, "Seed of the data generator and of the train/test split.",
               _number(0, 2**31 - 1, integer=True), group="data"),
         Field("classes", 3, "Classes of the blobs set.", _number(3, 5, integer=True),
@@ -341,7 +346,8 @@ FIELDS: dict[str, Field] = {
 
 LIVE_FIELDS = frozenset(name for name, f in FIELDS.items() if f.live)
 # fields that rebuild the data (a model brings its own input scaling, so it counts as one)
-DATA_FIELDS = frozenset({"data", "samples", "noise", "test_share", "data_seed", "classes",
+DATA_FIELDS = frozenset({"data", "samples", "noise", "test_share", "val_share", "data_seed",
+                         "classes",
                          "train_per_class", "features", "standardize", "digits_task",
                          "digit_groups", "digits_half", "model", "replace_head"})
 
@@ -432,6 +438,15 @@ def _cross_checks(cfg: Mapping[str, Any]) -> list[FieldError]:
                                  "e.g. [[0, 6, 8, 9], [1, 4, 7]]"))
         return errors
     task = task_of(cfg)
+    if cfg["data"] not in ("csv", "digits"):  # a generated set: its rows are known now
+        from .data import split_sizes
+
+        n_train, n_val, n_test = split_sizes(cfg["samples"], cfg["test_share"], cfg["val_share"])
+        if n_train < 1:
+            errors.append(FieldError("val_share", cfg["val_share"], Rule(
+                f"it leaves no training rows: of {cfg['samples']} samples, {n_test} are for "
+                f"testing and {n_val} for validation; use a smaller val_share (or more samples)",
+                kind="no_train_rows", samples=cfg["samples"], test_rows=n_test, val_rows=n_val)))
     if cfg["data"] == "csv":
         return errors  # the uploaded set's task is checked when it is loaded
     if task == "regression" and cfg["output"] in ("softmax", "sigmoid"):

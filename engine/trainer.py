@@ -37,6 +37,8 @@ DATA_FIELDS = cfgmod.DATA_FIELDS  # fields that rebuild the data; see engine.con
 _DATA_FIELD = {"seed": "data_seed", "csv": "data"}
 HISTORY_KEYS = ("step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc", "seconds")
 """Columns of ``Trainer.history``; ``seconds`` is the cumulative training time (train_seconds)."""
+VAL_HISTORY_KEYS = ("val_loss", "val_acc")
+"""Columns of ``Trainer.val_history``, one value per point of ``history`` (same step)."""
 MAX_EXPLAIN_ROWS = 64  # rows Trainer.explain takes at once
 MAX_HISTORY = 20000  # points kept; beyond it every other old point is dropped
 
@@ -70,6 +72,8 @@ class Trainer:
         self.pretrained_preprocessing = dict(preprocessing or {})
         self.history: dict[str, list[float]] = {k: [] for k in HISTORY_KEYS}
         self.history_dropped = 0  # points thinned out of a long history
+        # validation metrics, point for point beside ``history`` (NaN without a validation split)
+        self.val_history: dict[str, list[float]] = {k: [] for k in VAL_HISTORY_KEYS}
         self._build_data()
         self._build_network()
 
@@ -82,7 +86,7 @@ class Trainer:
                 seed=c["data_seed"], classes=c["classes"], features=c["features"],
                 standardize=c["standardize"], train_per_class=c["train_per_class"],
                 csv=self.csv, digits_task=c["digits_task"], digits_half=c["digits_half"],
-                digit_groups=c["digit_groups"])
+                digit_groups=c["digit_groups"], val_share=c["val_share"])
         except DataError as exc:  # e.g. train_per_class larger than the split allows
             name = _DATA_FIELD.get(exc.field, exc.field)
             raise cfgmod.ConfigError([cfgmod.FieldError(name, c.get(name), exc.message)]
@@ -116,9 +120,11 @@ class Trainer:
         dt = self.net.params.dtype
         self.X_train = self.data.X_train.astype(dt)
         self.X_test = self.data.X_test.astype(dt)
+        self.X_val = self.data.X_val.astype(dt)
         target_dt = np.int64 if output == "softmax" else dt
         self.y_train = self.data.y_train.astype(target_dt)
         self.y_test = self.data.y_test.astype(target_dt)
+        self.y_val = self.data.y_val.astype(target_dt)
         if self.net is not None and (self.pretrained is not None or c["model"]) and not c["freeze"]:
             c["freeze"] = [i for i, la in enumerate(self.net.layers) if not la.trainable]
         self._apply_freeze()
@@ -178,6 +184,7 @@ class Trainer:
                     "model", name, "the model's stored standardizer does not fit its inputs")])
             d.standardizer = std
             d.X_train, d.X_test = d.inputs(d.raw_train), d.inputs(d.raw_test)
+            d.X_val = d.inputs(d.raw_val)
             self._grid_cache = {}
 
     def _apply_freeze(self) -> None:
@@ -238,6 +245,8 @@ class Trainer:
         self.train_seconds = 0.0
         for k in self.history:
             self.history[k].clear()
+        for k in self.val_history:
+            self.val_history[k].clear()
         self.history_dropped = 0
         self.net.update.fill(0.0)
         self.net.grads.fill(0.0)
@@ -416,8 +425,9 @@ class Trainer:
 
     # -------------------------------------------------------------- evaluation
     def evaluate(self, record: bool = True) -> dict[str, Any]:
-        """Loss (data loss, without the penalty) and accuracy on train and test; appended to the
-        history when ``record``."""
+        """Loss (data loss, without the penalty) and accuracy on train, test and validation
+        (``val_loss``, ``val_acc``: NaN without a validation split, like an accuracy of a
+        regression); appended to ``history`` and ``val_history`` when ``record``."""
         net = self.net
         with _keeping_caches(net), np.errstate(over="ignore", invalid="ignore"):
             z_tr = net.forward(self.X_train)
@@ -438,9 +448,24 @@ class Trainer:
             self._last_eval = {"p_test": p_te, "pred_test": pred_te}
         else:
             self._last_eval = {"p_test": p_te, "pred_test": p_te[:, 0]}
+        m["val_loss"], m["val_acc"] = self._validate()
         if record:
             self._record(m)
         return m
+
+    def _validate(self) -> tuple[float, float]:
+        """(loss, accuracy) on the validation split; NaN when there is none (val_share 0) and
+        for the accuracy of a regression."""
+        if len(self.X_val) == 0:
+            return float("nan"), float("nan")
+        net = self.net
+        with _keeping_caches(net), np.errstate(over="ignore", invalid="ignore"):
+            loss, _, p = loss_forward_backward(
+                net.output, net.loss, net.forward(self.X_val), self.y_val)  # type: ignore[arg-type]
+        acc = float("nan")
+        if self.task == "classification":
+            acc = float((predicted_classes(p) == self.data.y_val).mean())
+        return float(loss), acc
 
     def explain(self, raw: Any) -> dict[str, Any]:
         """The network's answer for raw inputs, layer by layer, without touching the run.
@@ -494,10 +519,15 @@ class Trainer:
             return  # no step since the last point
         for k in HISTORY_KEYS:
             h[k].append(float(m[k]))
+        v = self.val_history
+        for k in VAL_HISTORY_KEYS:
+            v[k].append(float(m.get(k, float("nan"))))
         if len(h["step"]) > MAX_HISTORY:  # thin the older half, keep recent points dense
             half = MAX_HISTORY // 2
             for k in HISTORY_KEYS:
                 h[k][:half] = h[k][:half:2]
+            for k in VAL_HISTORY_KEYS:
+                v[k][:half] = v[k][:half:2]
             self.history_dropped += half - half // 2
 
     def details(self) -> dict[str, Any]:

@@ -39,6 +39,8 @@ class Dataset:
     standardizer: fitted on the training split only (identity if not standardizing).
     features: the feature keys of a 2-D set ([] otherwise).
     image_shape: (8, 8) for digits, else None.
+    X_val (N_val, D), y_val (N_val,), raw_val: the validation split, held out of the training
+        rows (N_val is 0 when val_share is 0).
     """
 
     name: str
@@ -55,6 +57,9 @@ class Dataset:
     standardizer: Standardizer
     features: list[str]
     image_shape: tuple[int, int] | None
+    X_val: np.ndarray
+    y_val: np.ndarray
+    raw_val: np.ndarray
 
     def inputs(self, raw: np.ndarray) -> np.ndarray:
         """Raw rows (M, raw dims) -> model inputs (M, D): features (2-D sets), then standardize."""
@@ -100,6 +105,7 @@ def load_dataset(
     digits_task: str = "all",
     digits_half: str = "all",
     digit_groups: Sequence[Sequence[int]] | None = None,
+    val_share: float = 0.0,
 ) -> Dataset:
     """Make or load a data set, split it, make features and standardize.
 
@@ -119,6 +125,9 @@ def load_dataset(
         csv: the parsed file, when name == "csv".
         digits_task, digits_half, digit_groups: digits only: which half of the digits to use
             (see digits_half_rows) and how to label them (see relabel_digits).
+        val_share: share of the training rows held out for validation (seeded; after the
+            test split, before train_per_class), 0 <= val_share < 1; 0 holds out none. The
+            standardizer never sees them.
 
     Returns a Dataset (see its docstring for the shapes).
     """
@@ -157,7 +166,17 @@ def load_dataset(
     if len(y) < 2:
         raise DataError("data", f"a data set needs at least 2 rows to split, got {len(y)}")
 
-    train, _, test = split_rows(len(y), test_share, seed)
+    if isinstance(val_share, bool) or not (
+        isinstance(val_share, int | float) and 0.0 <= val_share < 1.0
+    ):
+        raise DataError("val_share", f"val_share must be >= 0 and < 1, got {val_share!r}")
+    train, val, test = split_rows(len(y), test_share, seed, val_share)
+    if len(train) < 1:
+        raise DataError(
+            "val_share",
+            f"val_share {val_share} leaves no training rows: of {len(y)} rows, {len(test)} are "
+            f"for testing and {len(val)} for validation; use a smaller val_share",
+        )
     if train_per_class is not None:
         if task != "classification":
             raise DataError("train_per_class", "train_per_class applies to classification only")
@@ -173,8 +192,10 @@ def load_dataset(
         train = train[keep_per_class(y[train], train_per_class, n_classes, seed, class_names)]
 
     raw_train, raw_test = raw[train].astype(np.float64), raw[test].astype(np.float64)
+    raw_val = raw[val].astype(np.float64)
     inputs_train = make_features(raw_train, feature_keys) if feature_keys else raw_train
     inputs_test = make_features(raw_test, feature_keys) if feature_keys else raw_test
+    inputs_val = make_features(raw_val, feature_keys) if feature_keys else raw_val
     dims = inputs_train.shape[1]
     if standardize:  # digits: one mean and std shared by all 64 pixels
         standardizer = Standardizer.fit(inputs_train, shared=image_shape is not None)
@@ -195,4 +216,7 @@ def load_dataset(
         standardizer=standardizer,
         features=feature_keys,
         image_shape=image_shape,
+        X_val=standardizer.transform(inputs_val),
+        y_val=y[val],
+        raw_val=raw_val,
     )

@@ -24,7 +24,8 @@ FACTS = facts()
 # another valid value for each field, changed on a small default run (circle, [4])
 BASE = {"data": "circle", "samples": 60, "layers": [4]}
 OTHER: dict[str, Any] = {
-    "data": "xor", "samples": 80, "noise": 0.3, "test_share": 0.3, "data_seed": 5,
+    "data": "xor", "samples": 80, "noise": 0.3, "test_share": 0.3, "val_share": 0.2,
+    "data_seed": 5,
     "classes": 4, "train_per_class": 5, "digits_task": "ge5", "digit_groups": [[0], [1, 2]],
     "digits_half": "b", "features": ["x1", "x2", "x1_x2"], "standardize": False,
     "layers": [3, 3], "activation": "relu", "output": "softmax", "loss": "mse", "init": "he",

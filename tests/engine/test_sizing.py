@@ -47,6 +47,9 @@ CASES = [
     {"data": "digits", "model": "digits-0to4", "digits_task": "5-9", "replace_head": "keep"},
     {"data": "digits", "model": "digits-0to4", "digits_task": "0-4", "replace_head": "replace"},
     {"data": "spiral", "model": "spiral", "train_per_class": 4},
+    {"data": "spiral", "val_share": 0.2},
+    {"data": "circle", "samples": 10, "test_share": 0.5, "val_share": 0.7, "batch_size": 0},
+    {"data": "digits", "digits_task": "0-4", "val_share": 0.25, "train_per_class": 20},
 ]
 
 
@@ -57,7 +60,8 @@ def test_run_size_matches_a_built_trainer(cfg: dict[str, Any]) -> None:
 
 def test_run_size_of_an_uploaded_csv_matches_the_trainer_and_is_zero_without_a_file() -> None:
     csv = parse_csv(CSV, label_column="label")
-    for extra in ({}, {"test_share": 0.2, "batch_size": 0}, {"train_per_class": 2}):
+    for extra in ({}, {"test_share": 0.2, "batch_size": 0}, {"train_per_class": 2},
+                  {"val_share": 0.3}):
         cfg = {"data": "csv", "layers": [5], **extra}
         assert run_size(validate(cfg), csv) == built(cfg, csv)
     assert run_size(validate({"data": "csv"})) == RunSize(0, 0, 0, 0, 0)
@@ -91,6 +95,7 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
         "features": draw(st.lists(st.sampled_from(list(FEATURES)), min_size=1, max_size=7,
                                   unique=True)),
         "classes": draw(st.integers(3, 5)),
+        "val_share": draw(st.sampled_from([0.0, 0.1, 0.5])),
     }
     if DATASETS[data].task == "classification" and data != "blobs":
         cfg["output"] = draw(st.sampled_from(["auto", "softmax", "sigmoid"]))
@@ -100,7 +105,13 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(configs())
 def test_run_size_matches_a_built_trainer_for_generated_configs(cfg: dict[str, Any]) -> None:
-    assert run_size(validate(cfg)) == built(cfg)
+    try:
+        valid = validate(cfg)
+    except ConfigError as exc:  # a validation split that leaves no training rows
+        assert [e.field for e in exc.errors] == ["val_share"]
+        assert run_size({**validate({**cfg, "val_share": 0}), **cfg}).train_rows == 0
+        return
+    assert run_size(valid) == built(cfg)
 
 
 # ------------------------------------------------------------------------------ set_weight
