@@ -15,7 +15,7 @@ from app.store import Quotas, RunStore, sqlite_url
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A new, empty store's URL on each database."""
     if request.param == "sqlite":
-        return sqlite_url(tmp_path / "data")
+        return sqlite_url(tmp_path)
     server = request.getfixturevalue("postgres")
     return str(server.new_database())
 
