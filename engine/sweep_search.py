@@ -8,6 +8,11 @@ round is done, so what Optuna sees never depends on which run finished first.
   * tpe, or any pruner: rounds of ``round`` settings. TPE learns from the rounds before; a pruner
     compares a run with the trials of the rounds before (never with its own round, whose runs
     may be anywhere in their training when it decides).
+
+Pruning runs in the worker, epoch by epoch, against a copy of the finished trials of earlier
+rounds (each trial's per-epoch value is the mean over its seeds). So a run is pruned or not by
+its own numbers and those earlier trials alone: never by timing. The first round has nothing to
+compare with and is never pruned; a trial is pruned when any of its seeds was.
 """
 
 from __future__ import annotations
@@ -73,7 +78,7 @@ class Search:
         else:
             sampler = optuna.samplers.TPESampler(seed=seed)
         self.study = optuna.create_study(direction=sweep.direction,  # type: ignore[arg-type]
-                                         sampler=sampler)
+                                         sampler=sampler, pruner=make_pruner(sweep.pruner))
         self.asked = 0
         self.pending: list[optuna.Trial] = []
 
@@ -116,6 +121,9 @@ class Search:
             for epoch in range(1, max(len(c) for c in curves) + 1):
                 at = [c[epoch - 1] for c in curves if len(c) >= epoch]
                 trial.report(sum(at) / len(at), epoch)
+                # asked for what it records (successive halving notes each rung a trial
+                # reached, which later runs compare with); the answer itself is not used
+                trial.should_prune()
             if "pruned" in states:
                 self.study.tell(trial, state=TrialState.PRUNED)
             else:

@@ -100,6 +100,8 @@ class Sweep:
             else:
                 changes[name] = v
         changes["seed"] = seed
+        if "val_share" in cfgmod.FIELDS and not self.base.get("val_share"):
+            changes["val_share"] = self.val_share  # the run holds out its validation rows
         return cfgmod.validate(changes, base=self.base)
 
 

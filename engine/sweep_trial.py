@@ -6,9 +6,11 @@ the validation share and (when pruning) the finished trials of earlier rounds. S
 numbers, in any process on any machine: that is what makes a sweep on 1 worker, 2 workers or a
 Dask cluster give the same results.
 
-Validation: the sweep holds out ``val_share`` of the training examples (a fixed, data-seeded
-choice, so every trial is judged on the same rows), trains on the rest and reports the loss and
-accuracy on the held-out rows. The test split is measured once at the end and only reported:
+Validation: each run holds out a share of its training examples (a fixed, data-seeded choice,
+so every trial is judged on the same rows), trains on the rest and reports the loss and accuracy
+on the held-out rows. The run configuration's ``val_share`` does this; a sweep whose base leaves
+it at 0 sets the sweep's ``val_share`` (default 0.2). ``hold_out`` does the same for a
+configuration without that field. The test split is measured once at the end and only reported:
 nothing in a sweep chooses by it.
 """
 
@@ -102,7 +104,10 @@ def run_trial(task: Mapping[str, Any]) -> dict[str, Any]:
         if hook is not None:
             hook(task)
         tr = Trainer(task["config"])
-        X_val, y_val = hold_out(tr, task["val_share"])
+        if len(getattr(tr, "X_val", ())):  # the run's own validation split (val_share)
+            X_val, y_val = tr.X_val, tr.y_val
+        else:
+            X_val, y_val = hold_out(tr, task["val_share"])
         pruning = _Pruning(task["pruning"]) if task.get("pruning") else None
         per_epoch = math.ceil(len(tr.X_train) / tr.batch_size)
         metric = task["metric"]

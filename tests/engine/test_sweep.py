@@ -84,6 +84,20 @@ def test_the_same_sweep_gives_the_same_numbers_on_one_and_two_workers() -> None:
     assert {r["state"] for r in one.rows} <= {"complete", "pruned"}
 
 
+@pytest.mark.parametrize("pruner", ["median", "halving"])
+def test_pruners_stop_poor_runs_early_and_the_same_on_any_worker_count(pruner: str) -> None:
+    spec = {"base": DIGITS, "params": {"lr": {"low": 1e-4, "high": 3.0, "log": True}},
+            "search": "random", "trials": 12, "round": 4, "epochs": 6, "pruner": pruner}
+    one, two = run_sweep(spec, workers=1), run_sweep(spec, workers=2)
+    assert same(numbers(one), numbers(two))
+    pruned = [r for r in one.rows if r["state"] == "pruned"]
+    assert pruned and all(r["epochs"] < 6 for r in pruned)
+    assert all(r["trial"] >= 4 for r in pruned)  # the first round has nothing to compare with
+    best = one.best
+    assert best is not None
+    assert all(r["val_loss"] > best["val_loss"] for r in pruned)
+
+
 @pytest.mark.slow
 def test_a_dask_cluster_gives_the_same_numbers_as_local_workers() -> None:
     from distributed import LocalCluster
