@@ -129,12 +129,13 @@ class Predict(CommandModel):
     raw: Annotated[list[list[Any]], BeforeValidator(_raw_rows)] = Field(
         description=f"a list of 1 to {MAX_PREDICT_ROWS} rows, each a list of numbers as the "
                     "data set gives them")
-    runner: Whole = whole(0, MAX_RUNNERS - 1, 0)
+    runner: Whole = whole(0, MAX_RUNNERS - 1, 0, " (race sessions: which runner)")
 
 
 class Presenter(CommandModel):
     state: Annotated[dict[str, Any], BeforeValidator(_presenter_state)] = Field(
-        description="a JSON object (the view state to share)")
+        description=f"a JSON object of at most {MAX_PRESENTER_BYTES:,} bytes (the view state "
+                    "to share)")
 
 
 class Lesson(CommandModel):

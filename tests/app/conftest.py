@@ -55,3 +55,27 @@ def make_client(settings: Settings) -> Iterator[Callable[..., TestClient]]:
 @pytest.fixture
 def client(make_client: Callable[..., TestClient]) -> TestClient:
     return make_client()
+
+
+CODED = ("error", "notice", "diverged")
+
+
+@pytest.fixture(autouse=True)
+def every_event_has_a_code(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
+    """Every error, notice and diverged event the server sends during a test carries a code
+    from app/codes.py (each event is made into text by app.frames.dumps, once)."""
+    from app import frames
+    from app.codes import CODES
+
+    seen: list[dict[str, Any]] = []
+    real = frames.dumps
+
+    def dumps(obj: Any) -> str:
+        if isinstance(obj, dict) and obj.get("type") in CODED:
+            seen.append(dict(obj))
+        return real(obj)
+
+    monkeypatch.setattr(frames, "dumps", dumps)
+    yield seen
+    bad = [e for e in seen if e.get("code") not in CODES]
+    assert not bad, f"events without a code from app/codes.py: {bad[:3]}"
