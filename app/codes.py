@@ -33,6 +33,10 @@ CODES: dict[str, str] = {
     "server_full": "the server already runs as many sessions as it may",
     "too_many_clients": "the session already has as many clients as it may",
     "session_not_found": "the session does not exist (it may have ended)",
+    # ---- HTTP refusals (each entry of an answer's detail carries its code)
+    "unknown_preset": "the preset does not exist",
+    "not_utf8": "the uploaded CSV file is not UTF-8 text",
+    "empty_file": "the uploaded file is empty",
     "wrong_token": "the control token is wrong for this session",
     # ---- a command the run cannot take now
     "refused_diverged": "the run diverged and stopped; reset it first",
@@ -83,6 +87,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "too_much_work_eval": ("field", "value", "rows", "params", "limit"),
     "server_full": ("field", "value", "limit"),
     "too_many_clients": ("limit",),
+    "unknown_preset": ("field", "value", "allowed"),
+    "not_utf8": ("field", "byte"),
+    "empty_file": ("field",),
     "until_not_ahead": ("field", "value", "step"),
     "no_such_layer": ("field", "value", "limit"),
     "no_such_row": ("field", "value", "layer", "limit"),

@@ -75,7 +75,7 @@ class AppError(Exception):
         if "errors" in self.extra:
             return short_errors([{**e, "code": self.code} for e in self.extra["errors"]])
         return short_errors([{"field": self.field, "value": self.value,
-                              "message": self.message, "code": self.code}])
+                              "message": self.message, "code": self.code, **self.extra}])
 
 
 def config_error(exc: ConfigError) -> AppError:

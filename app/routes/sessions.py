@@ -18,7 +18,7 @@ from engine.data import DataError, parse_csv
 
 from .. import uploads
 from ..deps import ControlDep, ManagerDep, SessionDep, SettingsDep
-from ..errors import AppError, short_errors
+from ..errors import AppError, as_app_error, short_errors
 from ..presets import PRESETS, preset_config
 from ..session import Session
 
@@ -50,6 +50,15 @@ def field_errors(errors: list[dict[str, Any]], status: int = 422) -> JSONRespons
     return JSONResponse({"detail": short_errors(errors)}, status_code=status)
 
 
+def refused(exc: Exception) -> JSONResponse:
+    """A refusal (AppError, or the engine's ConfigError or DataError) as an HTTP answer whose
+    detail entries carry their ``code``."""
+    error = as_app_error(exc)
+    if error is None:
+        raise exc
+    return field_errors(error.detail(), error.status)
+
+
 def _urls(request: Request, session: Session) -> dict[str, str]:
     base = str(request.base_url).rstrip("/")
     ws_base = "ws" + base[4:] if base.startswith("http") else base
@@ -68,19 +77,15 @@ async def create_session(body: CreateSession, request: Request, manager: Manager
     config: dict[str, Any] = {}
     if body.preset is not None:
         if body.preset not in PRESETS:
-            return field_errors([{"field": "preset", "value": body.preset,
-                                  "message": f"preset: {body.preset!r} is unknown; allowed: "
-                                  + ", ".join(PRESETS)}])
+            return refused(AppError("unknown_preset", f"preset: {body.preset!r} is unknown; "
+                                    "allowed: " + ", ".join(PRESETS), "preset", body.preset,
+                                    allowed=list(PRESETS)))
         config = preset_config(body.preset)
     config.update(body.config)
     try:
         session = await run_in_threadpool(manager.create, config, body.race)
-    except cfgmod.ConfigError as exc:
-        return field_errors([e.to_dict() for e in exc.errors])
-    except DataError as exc:
-        return field_errors([{"field": exc.field, "value": None, "message": exc.message}])
-    except AppError as exc:
-        return field_errors(exc.detail(), exc.status)
+    except (cfgmod.ConfigError, DataError, AppError) as exc:
+        return refused(exc)
     return {"id": session.id, "token": session.token, "config": session.config,
             **_urls(request, session)}
 
@@ -171,27 +176,23 @@ async def upload_csv(
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return field_errors([{"field": "csv", "value": None,
-                              "message": f"csv: the file is not UTF-8 text (byte {exc.start})"}])
+        return refused(AppError("not_utf8", f"csv: the file is not UTF-8 text (byte "
+                                f"{exc.start})", "csv", None, byte=exc.start))
     label_column: str | int = int(label) if label.lstrip("-").isdigit() else label
     try:
         parsed = await run_in_threadpool(parse_csv, text, label_column, task)
     except DataError as exc:
-        return field_errors([{"field": exc.field, "value": None, "message": exc.message}])
+        return refused(exc)
     try:
         return await _on_worker(session, lambda s: uploads.load_csv(s, parsed))
-    except AppError as exc:
-        return field_errors(exc.detail(), exc.status)
-    except cfgmod.ConfigError as exc:
-        return field_errors([e.to_dict() for e in exc.errors])
-    except DataError as exc:
-        return field_errors([{"field": exc.field, "value": None, "message": exc.message}])
+    except (cfgmod.ConfigError, DataError, AppError) as exc:
+        return refused(exc)
 
 
 def _as_model_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Errors of an uploaded model, all under the field ``model`` (the message keeps the
     field it concerns, e.g. "features: ...")."""
-    return [{"field": "model", "value": None, "message": e["message"]
+    return [{"field": "model", "value": None, "code": e.get("code"), "message": e["message"]
              if e["field"] == "model" else f"model: {e['message']}"} for e in errors]
 
 
@@ -208,14 +209,10 @@ async def upload_model(
     that is not a model, or does not fit the data, answers 422 and the run is kept."""
     raw = await _read_upload(file, settings.max_upload_bytes)
     if not raw:
-        return field_errors([{"field": "model", "value": None,
-                              "message": "model: the file is empty"}])
+        return refused(AppError("empty_file", "model: the file is empty", "model", None))
     try:
         return await _on_worker(session, lambda s: uploads.load_model(s, raw))
-    except cfgmod.ConfigError as exc:
-        return field_errors(_as_model_errors([e.to_dict() for e in exc.errors]))
-    except AppError as exc:
-        return field_errors(_as_model_errors(exc.detail()), exc.status)
-    except DataError as exc:
-        return field_errors(_as_model_errors([{"field": exc.field, "value": None,
-                                               "message": exc.message}]))
+    except (cfgmod.ConfigError, DataError, AppError) as exc:
+        error = as_app_error(exc)
+        assert error is not None
+        return field_errors(_as_model_errors(error.detail()), error.status)

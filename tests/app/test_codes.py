@@ -18,3 +18,27 @@ def test_codes_are_served(client):
     body = r.json()
     assert set(body) == set(CODES)
     assert body["until_reached"] == {"description": CODES["until_reached"], "fields": ["step"]}
+
+
+def test_http_refusals_carry_their_code(make_client):
+    client = make_client(max_params=100)
+    r = client.post("/api/sessions", json={"preset": "nope"})
+    assert r.status_code == 422
+    d = r.json()["detail"][0]
+    assert d["code"] == "unknown_preset" and d["field"] == "preset" and "spiral" in d["allowed"]
+    r = client.post("/api/sessions", json={"config": {"lr": -1}})
+    d = r.json()["detail"][0]
+    assert r.status_code == 422 and d["code"] == "invalid_config" and d["field"] == "lr"
+    r = client.post("/api/sessions", json={"config": {"layers": [16, 16]}})
+    d = r.json()["detail"][0]
+    assert d["code"] == "too_many_params" and d["params"] > d["limit"]
+
+
+def test_a_refused_handshake_names_its_code(client):
+    from starlette.testclient import WebSocketDenialResponse
+
+    try:
+        with client.websocket_connect("/ws/nope"):
+            raise AssertionError("the handshake was accepted")
+    except WebSocketDenialResponse as exc:
+        assert exc.status_code == 404 and exc.json()["code"] == "session_not_found"
