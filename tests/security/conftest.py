@@ -89,7 +89,7 @@ class Server:
         return "".join(self.lines)
 
     def http(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base, timeout=30,
+        return httpx.Client(base_url=self.base, timeout=30, trust_env=False,
                             event_hooks={"response": [fail_on_500]})
 
     def rss_mb(self) -> float:
@@ -158,3 +158,11 @@ def serve() -> Iterator[Callable[..., Server]]:
     yield _serve
     for s in servers:
         stop_server(s)
+
+
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[Server]:
+    """One real server for a module's tests that do not harm it."""
+    s = start_server()
+    yield s
+    stop_server(s)
