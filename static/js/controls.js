@@ -1,40 +1,38 @@
 // The control panel: every configuration field, bound by data-field attributes in
 // the template. Live fields are sent at once with `set`; a field that rebuilds the run asks
 // first (unless nothing has been trained yet). The server's validation errors appear under the
-// control that caused them.
+// control that caused them. Which fields are live, the menus' choices, the ranges, the input
+// features and the layer limits are the engine's (facts.js), never copies.
 
 import { formatNumber, friendlyLogValues, nearestLogIndex } from "./scales.js";
 import { errorMessage, t } from "./i18n.js";
+import { dataFields, fieldsByName, inputRange, liveFields, menuChoices, outputLossPairs } from "./facts.js";
 
-export const LIVE = new Set(["optimizer", "lr", "momentum", "nesterov", "alpha", "betas", "eps",
-  "weight_decay", "batch_size", "shuffle", "dropout", "regularization", "reg_rate"]);
-export const DATA_FIELDS = new Set(["data", "samples", "noise", "test_share", "data_seed", "classes",
-  "train_per_class", "features", "standardize"]);
-export const BATCH_CHOICES = [1, 2, 4, 5, 8, 10, 16, 25, 32, 50, 64, 100, 128, 0];
-const MAX_LAYERS = 8, MAX_UNITS = 256;
-// the (output, loss) pairs the engine accepts
-const PAIRS = new Set(["softmax cross_entropy", "sigmoid cross_entropy", "linear mse", "softmax mse", "sigmoid mse"]);
-const DIGITS_CLASSES = { all: 10, "0-4": 5, "5-9": 5, even_odd: 2, ge5: 2 };
+export const BATCH_CHOICES = [1, 2, 4, 5, 8, 10, 16, 25, 32, 50, 64, 100, 128, 0]; // the slider's stops
 
 /**
  * {task, classes} of the data a configuration asks for, from the catalog of data sets
- * (GET /api/datasets: [{name, task, n_classes}]); null when unknown (an uploaded CSV file).
+ * (GET /api/datasets: [{name, task, n_classes}]) and the classes of each digits task (GET
+ * /api/engine `digits_classes`); null when unknown (an uploaded CSV file).
  */
-export function dataTask(config, datasets) {
+export function dataTask(config, datasets, digitsClasses) {
   const d = datasets?.find((x) => x.name === config.data);
   if (!d) return null;
   let classes = d.n_classes;
   if (config.data === "blobs") classes = config.classes;
   if (config.data === "digits") {
     classes = config.digits_task === "groups" ? (config.digit_groups ?? []).length
-      : DIGITS_CLASSES[config.digits_task] ?? d.n_classes;
+      : digitsClasses?.[config.digits_task] ?? d.n_classes;
   }
   return { task: d.task, classes };
 }
 
-/** Whether output and loss (each may be "auto") suit a task ("classification" | "regression"). */
-export function outputSuits(output, loss, { task, classes }) {
-  if (output !== "auto" && loss !== "auto" && !PAIRS.has(`${output} ${loss}`)) return false;
+/**
+ * Whether output and loss (each may be "auto") suit a task ("classification" | "regression");
+ * `pairs`: the (output, loss) pairs the engine accepts (facts.js outputLossPairs).
+ */
+export function outputSuits(output, loss, { task, classes }, pairs) {
+  if (output !== "auto" && loss !== "auto" && !pairs.has(`${output} ${loss}`)) return false;
   if (task === "regression") return output !== "softmax" && output !== "sigmoid" && loss !== "cross_entropy";
   if (output === "linear") return false;
   return !(output === "sigmoid" && classes > 2);
@@ -67,6 +65,9 @@ export class Controls {
     this.layers = [];
     this.throttle = new Map();
     this.datasets = null; // the catalog of data sets, for the task and class count of a new one
+    this.live = new Set(); // the engine's facts (setFacts)
+    this.dataFields = new Set();
+    this.engine = {};
     this.role = "control";
     this.connected = true;
     this.fields = [...root.querySelectorAll("[data-field]")];
@@ -129,7 +130,7 @@ export class Controls {
   onInput(el) {
     this.showOutput(el);
     const f = el.dataset.field;
-    if (!LIVE.has(f) || el.type !== "range") return;
+    if (!this.live.has(f) || el.type !== "range") return;
     // live sliders: send while dragging, at most every 150 ms
     clearTimeout(this.throttle.get(f));
     this.throttle.set(f, setTimeout(() => this.change({ [f]: this.value(el) }), 150));
@@ -141,9 +142,49 @@ export class Controls {
     this.change({ [f]: this.value(el) });
   }
 
-  /** The catalog of data sets (GET /api/datasets). */
-  setDatasets(list) {
-    this.datasets = list;
+  /**
+   * The engine's facts (facts.js loadFacts): the live and data fields, the menus' choices, the
+   * inputs' ranges, the input features, the output/loss pairs, the layer limits and the catalog
+   * of data sets.
+   */
+  setFacts({ schema, engine, datasets }) {
+    this.live = liveFields(schema);
+    this.dataFields = dataFields(schema);
+    this.engine = engine ?? {};
+    this.pairs = outputLossPairs(engine);
+    this.datasets = datasets;
+    const byName = fieldsByName(schema);
+    for (const el of this.fields) {
+      const f = byName.get(el.dataset.field);
+      if (el.tagName === "SELECT" && f?.choices) this.setChoices(el, f.choices);
+      else if (el.tagName === "INPUT" && !el.dataset.scale) {
+        const range = inputRange(el, f);
+        if (range) Object.assign(el, range);
+      }
+    }
+    if (engine?.features) this.setFeatures(engine.features);
+  }
+
+  /** A menu's options: the engine's choices, in the page's order and with its labels. */
+  setChoices(el, choices) {
+    const known = [...el.options].map((o) => [o.value, o.textContent]);
+    const except = (el.dataset.except ?? "").split(" ").filter(Boolean);
+    const wanted = menuChoices(choices, known, except);
+    const keep = new Set(wanted.map(([v]) => v));
+    for (const o of [...el.options]) if (!keep.has(o.value)) o.remove();
+    for (const [v, label] of wanted) if (!known.some(([k]) => k === v)) el.append(new Option(label, v));
+  }
+
+  /** The input features' boxes, one per feature the engine computes ({name, label, expr}). */
+  setFeatures(features) {
+    const box = this.root.querySelector(".features");
+    box.replaceChildren(...features.map(({ name, label }) => {
+      const lab = document.createElement("label");
+      const input = Object.assign(document.createElement("input"), { type: "checkbox", value: name });
+      lab.append(input, ` ${label}`);
+      return lab;
+    }));
+    if (this.config) this.setConfig(this.config, this.info);
   }
 
   /**
@@ -154,8 +195,8 @@ export class Controls {
   withAutoOutput(changes) {
     if (!this.config || !("data" in changes || "classes" in changes || "digits_task" in changes)) return false;
     const next = { ...this.config, ...changes };
-    const task = dataTask(next, this.datasets);
-    if (!task || outputSuits(next.output, next.loss, task)) return false;
+    const task = dataTask(next, this.datasets, this.engine.digits_classes);
+    if (!task || outputSuits(next.output, next.loss, task, this.pairs)) return false;
     changes.output = "auto";
     changes.loss = "auto";
     return true;
@@ -164,7 +205,7 @@ export class Controls {
   /** Send the changes, or ask first when they rebuild a run that has trained. */
   change(changes) {
     for (const f of Object.keys(changes)) this.clearError(f);
-    const rebuilds = Object.keys(changes).filter((f) => !LIVE.has(f));
+    const rebuilds = Object.keys(changes).filter((f) => !this.live.has(f));
     const auto = this.withAutoOutput(changes);
     if (auto) { this.clearError("output"); this.clearError("loss"); }
     const { step } = this.getState();
@@ -184,7 +225,7 @@ export class Controls {
   }
 
   ask(changes, fields, apply, note = "") {
-    const data = fields.some((f) => DATA_FIELDS.has(f));
+    const data = fields.some((f) => this.dataFields.has(f));
     const names = fields.map((f) => `“${this.label(f)}”`).join(", ");
     const text = t(data ? "rebuild_data" : "rebuild_network", { fields: names });
     this.confirmText(note ? `${text} ${note}` : text, changes, apply);
@@ -218,9 +259,10 @@ export class Controls {
     const layers = [...(this.config?.layers ?? [])];
     const what = b.dataset.layers;
     const i = Number(b.dataset.index);
-    if (what === "add-layer" && layers.length < MAX_LAYERS) layers.push(layers.at(-1) ?? 4);
+    const { max_layers: maxLayers = Infinity, max_units: maxUnits = Infinity } = this.engine;
+    if (what === "add-layer" && layers.length < maxLayers) layers.push(layers.at(-1) ?? 4);
     else if (what === "remove-layer" && layers.length) layers.pop();
-    else if (what === "add-unit" && layers[i] < MAX_UNITS) layers[i]++;
+    else if (what === "add-unit" && layers[i] < maxUnits) layers[i]++;
     else if (what === "remove-unit" && layers[i] > 1) layers[i]--;
     else return;
     this.renderLayers(layers);

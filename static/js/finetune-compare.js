@@ -11,7 +11,8 @@ import { LineChart } from "./charts.js";
 import { NEG, POS } from "./colors.js";
 import { formatCount, formatNumber } from "./scales.js";
 import { t } from "./i18n.js";
-import { CHECK_EVERY, compareRequest, modelRefusal, reachedFirst, splitRaceHistory, verdict } from "./finetune-logic.js";
+import { compareRequest, modelRefusal, reachedFirst, splitRaceHistory, verdict } from "./finetune-logic.js";
+import { ENGINE } from "./facts.js";
 
 const GREY = [120, 120, 120];
 const pct = (v) => (Number.isFinite(v) ? `${formatNumber(100 * v, 3)} %` : "–");
@@ -185,10 +186,10 @@ export class CompareView {
     results.innerHTML = `<table class="ft-results"><thead><tr><th></th><th>${t("ft_col_steps")}</th><th>${t("ft_col_seconds")}</th>
       <th>${t("ft_col_reach_steps", { v: pct(this.target) })}</th><th>${t("ft_col_reach_seconds")}</th><th>${t("ft_col_test_acc")}</th></tr></thead>
       <tbody>${rows}</tbody></table>
-      <p class="hint ft-checked">${t("ft_checked_every", { n: this.every ?? CHECK_EVERY })}</p>`;
+      <p class="hint ft-checked">${t("ft_checked_every", { n: this.every ?? ENGINE.check_every })}</p>`;
     const verdictKey = verdict(rs);
     let text = this.running ? t("ft_racing") + " " : "";
-    const first = reachedFirst(this.winner, this.every ?? CHECK_EVERY);
+    const first = reachedFirst(this.winner, this.every ?? ENGINE.check_every);
     if (first) {
       const p = first.params;
       text += t(first.key, { v: pct(this.target), step: formatCount(p.step), s: secs(p.seconds), every: p.every }) + " ";

@@ -2,6 +2,8 @@
 // zoo model sets, what a new task sets, groups of digits, parameter counts of the layers, the
 // request that starts the comparison with training from scratch, and the race's results.
 
+import { ENGINE } from "./facts.js";
+
 /** The new tasks the page offers for a digits model (`digits_task` values, "draw" and "csv"). */
 export const TASKS = ["even_odd", "ge5", "groups", "5-9", "0-4", "all"];
 export const PER_CLASS = { min: 1, max: 100, initial: 10 };
@@ -188,17 +190,13 @@ export function firstReached(series, metric, value) {
   return null;
 }
 
-/** Steps between two judgements of the runners against the target, when the race's
- * description (hello.race.check_every) does not say. */
-export const CHECK_EVERY = 10;
-
 /**
  * Who reached the target first, from a race frame's `winner` ({runner, step, seconds, tie}),
  * as an i18n key and its parameters: both on the same check step is a tie (said by its step;
  * seconds of training never break it), else the runner that got there first. null before any
- * runner has.
+ * runner has. `every`: steps between two checks (the engine's check_every unless the race says).
  */
-export function reachedFirst(winner, every = CHECK_EVERY) {
+export function reachedFirst(winner, every = ENGINE.check_every) {
   if (!winner) return null;
   if (Array.isArray(winner.tie) && winner.tie.length > 1) {
     return { key: "ft_first_tie", params: { step: winner.step, every } };

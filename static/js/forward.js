@@ -1,21 +1,43 @@
 // The network's arithmetic for one input point, mirroring engine/ (pure): input features,
 // standardization, z = W·x + b, a = f(z), and the chain rule back to dL/dz for that point.
 
-/** Input features of a 2-D point (x1, x2), as engine/data.py FEATURES. */
-export const FEATURES = {
-  x1: { label: "x₁", f: (x1) => x1 },
-  x2: { label: "x₂", f: (x1, x2) => x2 },
-  x1_sq: { label: "x₁²", f: (x1) => x1 * x1 },
-  x2_sq: { label: "x₂²", f: (x1, x2) => x2 * x2 },
-  x1_x2: { label: "x₁·x₂", f: (x1, x2) => x1 * x2 },
-  sin_x1: { label: "sin(x₁)", f: (x1) => Math.sin(x1) },
-  sin_x2: { label: "sin(x₂)", f: (x1, x2) => Math.sin(x2) },
+/**
+ * The operators of a feature formula (GET /api/engine `feature_ops`): a formula is a variable
+ * ("x1", "x2") or [op, argument, ...], as the engine computes it (engine/data).
+ */
+export const FEATURE_OPS = {
+  mul: (a, b) => a * b,
+  sin: Math.sin,
 };
+
+/** A feature formula → f(x1, x2). An operator the page does not have is an error naming it. */
+export function compileFeature(expr) {
+  if (expr === "x1") return (x1) => x1;
+  if (expr === "x2") return (x1, x2) => x2;
+  if (!Array.isArray(expr) || !FEATURE_OPS[expr[0]]) {
+    throw new Error(`feature formula ${JSON.stringify(expr)}: the page knows x1, x2 and ${Object.keys(FEATURE_OPS).join(", ")}`);
+  }
+  const op = FEATURE_OPS[expr[0]];
+  const args = expr.slice(1).map(compileFeature);
+  return (x1, x2) => op(...args.map((g) => g(x1, x2)));
+}
+
+/** Input features of a 2-D point: name → {label, f(x1, x2)}, the engine's list (setFeatures). */
+export const FEATURES = {};
+
+/** Take the engine's features ([{name, label, expr}], GET /api/engine `features`). */
+export function setFeatures(list) {
+  for (const k of Object.keys(FEATURES)) delete FEATURES[k];
+  for (const { name, label, expr } of list ?? []) FEATURES[name] = { label, f: compileFeature(expr) };
+}
 
 const sig = (z) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 const C = Math.sqrt(2 / Math.PI);
 
-/** name → [f(z), f'(z) given z and a]; as engine/activations.py (gelu: tanh approximation). */
+/**
+ * The activations' implementations, by the engine's names (GET /api/engine `activations` lists
+ * them): name → [f(z), f'(z) given z and a]; as engine/activations.py (gelu: tanh approximation).
+ */
 export const ACTIVATIONS = {
   linear: [(z) => z, () => 1],
   sigmoid: [sig, (z, a) => a * (1 - a)],

@@ -3,11 +3,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  CHECK_EVERY, architectureText, checkGroups, classProbs, compareRequest, csvInputWidth, firstReached,
+  architectureText, checkGroups, classProbs, compareRequest, csvInputWidth, firstReached,
   groupsFromAssignment, hiddenLayers, inferHead, layerTable, loadConfig, modelRefusal, nextGroup,
   reachedFirst, splitRaceHistory, taskConfig, toggleFrozen, verdict,
 } from "../../static/js/finetune-logic.js";
 import { STRINGS, displayClass, t } from "../../static/js/i18n.js";
+import { readFileSync } from "node:fs";
+import { ENGINE, useFacts } from "../../static/js/facts.js";
+
+// the engine's facts as the server gives them (check_every; fixtures/make_engine_facts.py)
+useFacts(JSON.parse(readFileSync(new URL("./fixtures/engine_facts.json", import.meta.url), "utf8")));
 
 const DIGITS_ALL = { name: "digits-all", sizes: [64, 64, 32, 10], activation: "relu", output: "softmax",
   data: "digits", digits_task: "all", digits_half: "a", class_names: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] };
@@ -124,8 +129,8 @@ test("the head: replaced for a new task, kept for the model's own; sigmoid gives
 
 test("who reached the target first: a tie on the same check step is a tie, said by its step", () => {
   const tie = reachedFirst({ runner: 0, label: "fine-tuned", step: 40, seconds: 0.002, tie: [0, 1] });
-  assert.deepEqual(tie, { key: "ft_first_tie", params: { step: 40, every: CHECK_EVERY } });
-  const text = t(tie.key, { v: "80 %", step: 40, every: CHECK_EVERY }, "en");
+  assert.deepEqual(tie, { key: "ft_first_tie", params: { step: 40, every: ENGINE.check_every } });
+  const text = t(tie.key, { v: "80 %", step: 40, every: ENGINE.check_every }, "en");
   assert.equal(text, "A tie: both networks reached 80 % at step 40 (checked every 10 steps).");
   assert.deepEqual(reachedFirst({ runner: 1, step: 30, seconds: 0.001, tie: [1] }),
     { key: "ft_first_1", params: { step: 30, seconds: 0.001 } });

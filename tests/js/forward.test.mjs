@@ -5,6 +5,11 @@ import { ACTIVATIONS, backwardPoint, fitStandardizer, forwardPoint, makeFeatures
 import { History } from "../../static/js/history.js";
 import { backoff } from "../../static/js/socket.js";
 import { precisionRecall } from "../../static/js/confusion-view.js";
+import { readFileSync } from "node:fs";
+import { useFacts } from "../../static/js/facts.js";
+
+// the engine's features as the server gives them (fixtures/make_engine_facts.py)
+useFacts(JSON.parse(readFileSync(new URL("./fixtures/engine_facts.json", import.meta.url), "utf8")));
 
 const mat = (rows) => Object.assign(Float32Array.from(rows.flat()), { shape: [rows.length, rows[0].length] });
 

@@ -55,7 +55,7 @@ export const STRINGS = {
   conn_failed_session: "This session no longer exists on the server. Open the start page for a new one.",
   diverged: "{what} became {kind} at step {step}: the learning rate {lr} is too large. Training stopped; the weights are those of the last good step. Lower the learning rate, then reset.",
   what_loss: "The loss", what_gradient: "The gradient", what_update: "The weight update",
-  kind_inf: "infinite", kind_nan: "NaN (not a number)",
+  kind_inf: "infinite", kind_nan: "NaN (not a number)", kind_unknown: "NaN or infinite",
   rebuild_network: "Changing {fields} builds a new network: training starts again from step 0.",
   rebuild_data: "Changing {fields} makes new data and a new network: training starts again from step 0.",
   rebuilt_network: "New network: training starts again from step 0.",

@@ -54,7 +54,7 @@ export const STRINGS = {
   conn_failed_session: "このセッションはサーバーにもうありません。最初のページから新しく始めてください。",
   diverged: "ステップ {step} で{what}が{kind}になりました：学習率 {lr} が大きすぎます。学習を止めました。重みは最後の正常なステップのものです。学習率を下げてからリセットしてください。",
   what_loss: "損失", what_gradient: "勾配", what_update: "重みの更新量",
-  kind_inf: "無限大", kind_nan: "NaN（非数）",
+  kind_inf: "無限大", kind_nan: "NaN（非数）", kind_unknown: "NaN または無限大",
   rebuild_network: "{fields} を変えるとネットワークを作り直し、ステップ0から学習をやり直します。",
   rebuild_data: "{fields} を変えるとデータとネットワークを作り直し、ステップ0から学習をやり直します。",
   rebuilt_network: "新しいネットワーク：ステップ0から学習をやり直します。",

@@ -1,0 +1,109 @@
+// The run's status as the page shows it, read from the state (state.js): the play button, the
+// counters and metrics, the divergence banner, the runner tags of a race and the connection.
+
+import { formatCount, formatNumber } from "./scales.js";
+import { t } from "./i18n.js";
+import { measureTopbar, removeToast, setBanner } from "./page-ui.js";
+
+const $ = (s) => document.querySelector(s);
+
+/**
+ * The divergence banner's words: what became NaN or infinite, at which step, with the learning
+ * rate. The kind comes from the engine's value ("nan", "inf"); without one the page says both.
+ */
+export function divergedText(d, lr, language = undefined) {
+  if (!d) return "";
+  const q = d.quantity ?? "loss";
+  const what = t(`what_${q}`, {}, language) === `what_${q}` ? t("what_loss", {}, language) : t(`what_${q}`, {}, language);
+  const value = String(d.value ?? "");
+  const kind = !value ? "kind_unknown" : /nan/i.test(value) ? "kind_nan" : "kind_inf";
+  return t("diverged", { what, kind: t(kind, {}, language), step: d.step ?? "?",
+    lr: formatNumber(lr ?? NaN, 3) }, language);
+}
+
+export class StatusView {
+  /**
+   * inspector and controls take the run state too (editing weights, the speed menu);
+   * getState() → the current state.
+   */
+  constructor({ inspector, controls, getState }) {
+    this.inspector = inspector;
+    this.controls = controls;
+    this.getState = getState;
+  }
+
+  /** Refresh what the last event changed (`state.changed`), or everything with all = true. */
+  render(state, all = false) {
+    const c = new Set(state.changed);
+    if (all || c.has("runState")) this.runState(state);
+    if (all || c.has("counters")) this.counters(state);
+    if (all || c.has("diverged")) this.diverged(state);
+    if (all || c.has("runnerTags")) this.runnerTags(state);
+    if (c.has("connection")) this.connection(state);
+  }
+
+  runState(state) {
+    const running = state.running;
+    $("#btn-play").setAttribute("aria-pressed", String(running));
+    const label = $("#play-label");
+    label.dataset.i18n = running ? "pause" : "play";
+    label.textContent = t(label.dataset.i18n);
+    this.inspector.setRunning(running, state.role);
+    this.controls.setSpeed(state.speed);
+  }
+
+  counters(state) {
+    $("#epoch").textContent = formatCount(state.epoch, 6);
+    $("#step").textContent = formatCount(state.step);
+    const m = state.frame?.header?.metrics;
+    $("#m-train-loss").textContent = m ? formatNumber(m.train_loss, 3) : "–";
+    $("#m-test-loss").textContent = m ? formatNumber(m.test_loss, 3) : "–";
+    $("#m-test-acc").textContent = m && m.test_acc !== null && Number.isFinite(m.test_acc)
+      ? `${formatNumber(100 * m.test_acc, 3)} %` : "–";
+  }
+
+  diverged(state) {
+    setBanner("#banner-diverged", divergedText(state.diverged, state.config?.lr));
+    document.body.classList.toggle("diverged", Boolean(state.diverged));
+  }
+
+  /**
+   * In a race the counters, the network, the confusion matrix, the digits grid and the gradient
+   * chart show runner 1's numbers (the frame's plain arrays and metrics): each says so.
+   */
+  runnerTags(state) {
+    const r0 = state.race?.runners?.[0];
+    const text = r0 ? t("race_runner_tag", { k: 1, label: r0.label }) : "";
+    for (const el of document.querySelectorAll("[data-runner-tag]")) {
+      el.hidden = !text;
+      el.textContent = text;
+      el.title = text ? t("race_runner_tag_title", { k: 1 }) : "";
+    }
+    measureTopbar();
+  }
+
+  /** Controls that send commands are usable only by the presenter, and only while connected. */
+  enable(state) {
+    const off = state.role === "viewer" || !state.connected;
+    for (const id of ["#btn-play", "#btn-step", "#btn-reset"]) $(id).disabled = off;
+    this.controls.setConnected(state.connected);
+  }
+
+  connection(state) {
+    const s = state.connection;
+    if (s.state === "closed") {
+      this.enable(state);
+      document.body.classList.add("offline");
+      setBanner("#banner-conn", t("conn_lost", { s: (s.retryIn / 1000).toFixed(1) }));
+    } else if (s.state === "open") {
+      this.enable(state);
+      document.body.classList.remove("offline");
+      removeToast("offline");
+      if (s.recovered) {
+        setBanner("#banner-conn", t("conn_back"));
+        clearTimeout(this.backTimer);
+        this.backTimer = setTimeout(() => { if (this.getState().connected) setBanner("#banner-conn", ""); }, 4000);
+      } else setBanner("#banner-conn", "");
+    }
+  }
+}
