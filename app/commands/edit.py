@@ -20,11 +20,20 @@ from ..session import Session
 WEIGHT_CODES = {"layer": "no_such_layer", "row": "no_such_row", "col": "no_such_col"}
 
 
+WITHIN_LIMITS = cfgmod.LIVE_FIELDS - {"batch_size"}
+"""Fields whose change cannot take a run over the server's limits (parameters, work)."""
+
+
 def set_config(s: Session, cmd: Command) -> None:
-    """``set``: validated once here, limits checked, then applied (live, or a rebuild)."""
+    """``set``: live fields that cannot reach a limit go straight to the trainer, which
+    validates them (once); other changes are validated here, their limits checked before
+    anything is built, and applied (live, or a rebuild)."""
     changes = cmd.fields["config"]
     if s.race is not None:
         race_set(s, cmd, changes)
+        return
+    if set(changes) <= WITHIN_LIMITS:
+        change(s, cmd, lambda t: t.set(changes), None)
         return
     tr = s.trainer
     new = cfgmod.validate(changes, base=tr.config)
@@ -111,9 +120,9 @@ def freeze(s: Session, cmd: Command) -> None:
 
 
 def race_set(s: Session, cmd: Command, changes: Mapping[str, Any]) -> None:
-    """``set`` in a race: shared fields go to every runner (validated once for the race, then
-    by each runner as it takes them; a runner that refuses puts the others back); a field a
-    runner sets itself is refused."""
+    """``set`` in a race: shared fields go to every runner (each runner validates them as it
+    takes them, and one that refuses puts the others back; a change that may reach a limit
+    is validated for the race first); a field a runner sets itself is refused."""
     race = s.race
     assert race is not None
     own = sorted({k for spec in race.specs for k in spec if k in RUNNER_FIELDS}
@@ -122,26 +131,22 @@ def race_set(s: Session, cmd: Command, changes: Mapping[str, Any]) -> None:
         f = own[0]
         raise AppError("runner_field", f"{f}: in this race the runners set their own {f}; set "
                        "only fields they share (or start a new race)", f, changes[f])
+    if set(changes) <= WITHIN_LIMITS:
+        lead = race.trainers[0]
+        before = {k: lead.config[k] for k in changes}
+        _race_live(s, changes)
+        changed = [k for k in changes if lead.config[k] != before[k]]
+        race.config = {**race.config, **{k: lead.config[k] for k in changes}}
+        _race_live_done(s, cmd, changed)
+        return
     base = cfgmod.validate(changes, base=race.config)
     changed = [k for k in changes if base[k] != race.config[k]]
     check_limits(base, s.settings, s.trainer.csv, changed=changed,
                  runners=len(race.trainers))
     if all(k in cfgmod.LIVE_FIELDS for k in changed):
-        done: list[tuple[Trainer, dict[str, Any]]] = []
-        try:
-            for tr in race.trainers:
-                old = {k: tr.config[k] for k in changes}
-                tr.set(changes)
-                done.append((tr, old))
-        except Exception:
-            for tr, old in done:
-                tr.set(old)
-            raise
+        _race_live(s, changes)
         race.config = base
-        publish_state(s)
-        s.dirty = True
-        s.ack(cmd)
-        s.broadcast(s.config_event(changed, None))
+        _race_live_done(s, cmd, changed)
         return
     _, new = build_run(base, s.race_spec(), s.settings, changed=changed,
                        csv=s.trainer.csv, model_file=s.trainer.model_file,
@@ -158,6 +163,28 @@ def race_set(s: Session, cmd: Command, changes: Mapping[str, Any]) -> None:
     s.notice("race_rebuilt", f"changing {', '.join(changed)} rebuilt the race: every runner "
              "starts again from step 0", changed=changed)
     s.broadcast(s.state_event())
+
+
+def _race_live(s: Session, changes: Mapping[str, Any]) -> None:
+    """Every runner takes the live change, or none does."""
+    assert s.race is not None
+    done: list[tuple[Trainer, dict[str, Any]]] = []
+    try:
+        for tr in s.race.trainers:
+            old = {k: tr.config[k] for k in changes}
+            tr.set(changes)
+            done.append((tr, old))
+    except Exception:
+        for tr, old in done:
+            tr.set(old)
+        raise
+
+
+def _race_live_done(s: Session, cmd: Command, changed: list[str]) -> None:
+    publish_state(s)
+    s.dirty = True
+    s.ack(cmd)
+    s.broadcast(s.config_event(changed, None))
 
 
 def race_target(s: Session, cmd: Command) -> None:

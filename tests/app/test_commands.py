@@ -103,3 +103,29 @@ def test_every_code_the_app_names_in_its_source_is_in_the_table():
                             v, ast.Constant) and isinstance(v.value, str):
                         named.add(v.value)
     assert named and named <= set(CODES), named - set(CODES)
+
+
+def test_a_live_set_is_validated_once_per_trainer(client, monkeypatch):
+    from engine import config as cfgmod
+
+    calls: list[dict] = []
+    real = cfgmod.validate
+
+    def counting(raw, base=None):
+        calls.append(dict(raw) if isinstance(raw, dict) else {})
+        return real(raw, base)
+
+    s = create(client)
+    runners = [{"label": "a", "optimizer": "sgd"}, {"label": "b", "optimizer": "adam"}]
+    race = create(client, config={"data": "xor", "layers": [4]},
+                  race={"runners": runners, "target": {"metric": "train_loss", "value": 0.1}})
+    for session, trainers in ((s, 1), (race, 2)):
+        with connect(client, session) as ws:
+            r = opened(ws)
+            monkeypatch.setattr(cfgmod, "validate", counting)
+            calls.clear()
+            r.send(type="set", config={"lr": 0.05}, id=1)
+            assert r.event("ack")["id"] == 1
+            assert r.event("config")["config"]["lr"] == 0.05
+            monkeypatch.setattr(cfgmod, "validate", real)
+            assert calls == [{"lr": 0.05}] * trainers
