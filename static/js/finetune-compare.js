@@ -10,7 +10,7 @@ import { History } from "./history.js";
 import { LineChart } from "./charts.js";
 import { NEG, POS } from "./colors.js";
 import { formatCount, formatNumber } from "./scales.js";
-import { t } from "./i18n.js";
+import { detailText, t } from "./i18n.js";
 import { compareRequest, modelRefusal, reachedFirst, splitRaceHistory, verdict } from "./finetune-logic.js";
 import { ENGINE } from "./facts.js";
 
@@ -233,12 +233,11 @@ export class CompareView {
   }
 }
 
-/** The message of a failed HTTP answer: FastAPI's detail (a string or [{field, message}]). */
+/** The message of a failed HTTP answer: FastAPI's detail (a string or [{code, field, message}]). */
 export async function errorText(r) {
   let detail = null;
   try { detail = (await r.json()).detail; } catch { /* not JSON */ }
-  if (Array.isArray(detail)) return detail.map((d) => d.message ?? JSON.stringify(d)).join("; ");
-  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail) || typeof detail === "string") return detailText(detail);
   return `HTTP ${r.status}`;
 }
 

@@ -5,6 +5,7 @@
 
 import * as en from "./strings/en.js";
 import * as ja from "./strings/ja.js";
+import { formatNumber } from "./scales.js";
 
 /** key → string, per language. */
 export const STRINGS = { en: en.STRINGS, ja: ja.STRINGS };
@@ -62,13 +63,31 @@ function fieldText(name, v) {
 }
 
 /**
+ * Codes whose reason only the message carries (the engine's check that failed: "use at most
+ * 40", "the model takes 2 inputs…"): said by the message when there is one, by the code's
+ * words otherwise. A rule (errorMessage) says a range or a choice in any language.
+ */
+const REASON_IN_MESSAGE = new Set(["invalid_config", "invalid_data"]);
+
+/**
  * The words for a server event in a language, chosen by its `code` (strings/<lang>.js EVENTS)
- * and filled from its own fields; null when the event has no code the page knows.
+ * and filled from its own fields; null when the event has no code the page knows (or its
+ * reason is in its message).
  */
 export function eventText(ev, language = lang) {
+  if (REASON_IN_MESSAGE.has(ev?.code) && ev.message) return null;
   const s = ev?.code ? (EVENT_STRINGS[language]?.[ev.code] ?? EVENT_STRINGS.en[ev.code]) : undefined;
   if (s === undefined) return null;
   return s.replace(/\{(\w+)\}/g, (m, name) => (ev[name] !== undefined && ev[name] !== null ? fieldText(name, ev[name]) : m));
+}
+
+/**
+ * A refused HTTP request's `detail` in a language: a string as it is, or each entry (each with
+ * its code, field and numbers) said as errorMessage says it, joined by "; ".
+ */
+export function detailText(detail, language = lang) {
+  if (Array.isArray(detail)) return detail.map((d) => errorMessage(d, language) || JSON.stringify(d)).join("; ");
+  return String(detail ?? "");
 }
 
 /**
@@ -81,6 +100,20 @@ export function say(words, language = lang) {
   if (words.key) return t(words.key, words.params ?? {}, language);
   if (words.code) return eventText(words.ev, language) ?? words.ev?.message ?? words.code;
   return words.text ?? "";
+}
+
+/**
+ * The divergence banner's words: what became NaN or infinite, at which step, with the learning
+ * rate. The kind comes from the engine's value ("nan", "inf"); without one the page says both.
+ */
+export function divergedText(d, lr, language = undefined) {
+  if (!d) return "";
+  const q = d.quantity ?? "loss";
+  const what = t(`what_${q}`, {}, language) === `what_${q}` ? t("what_loss", {}, language) : t(`what_${q}`, {}, language);
+  const value = String(d.value ?? "");
+  const kind = !value ? "kind_unknown" : /nan/i.test(value) ? "kind_nan" : "kind_inf";
+  return t("diverged", { what, kind: t(kind, {}, language), step: d.step ?? "?",
+    lr: formatNumber(lr ?? NaN, 3) }, language);
 }
 
 export function displayClass(name, language = lang) {

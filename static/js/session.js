@@ -1,7 +1,7 @@
 // The session behind the page: created at / (with the configuration of a shared link), its
 // control token from the address's fragment, and the links to share it.
 
-import { t } from "./i18n.js";
+import { detailText, t } from "./i18n.js";
 import { toast } from "./page-ui.js";
 
 /** The configuration carried by a shared link (#config=<JSON>), or null. */
@@ -29,14 +29,13 @@ export async function createSession() {
   let r = await post(config);
   if (r.status === 422 && config) {
     const detail = (await r.json()).detail;
-    const msg = Array.isArray(detail) ? detail.map((d) => d.message).join("; ") : String(detail);
-    toast(t("shared_config_invalid", { msg }), "error");
+    toast(t("shared_config_invalid", { msg: detailText(detail) }), "error");
     r = await post({});
   }
   if (!r.ok) {
     let msg = `${r.status}`;
-    try { msg = (await r.json()).detail ?? msg; } catch { /* not JSON */ }
-    throw new Error(typeof msg === "string" ? msg : JSON.stringify(msg));
+    try { msg = detailText((await r.json()).detail ?? msg); } catch { /* not JSON */ }
+    throw new Error(msg);
   }
   const s = await r.json();
   history.replaceState(null, "", `/s/${encodeURIComponent(s.id)}#token=${encodeURIComponent(s.token)}`);

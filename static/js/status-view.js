@@ -2,24 +2,10 @@
 // counters and metrics, the divergence banner, the runner tags of a race and the connection.
 
 import { formatCount, formatNumber } from "./scales.js";
-import { t } from "./i18n.js";
+import { divergedText, t } from "./i18n.js";
 import { measureTopbar, removeToast, setBanner } from "./page-ui.js";
 
 const $ = (s) => document.querySelector(s);
-
-/**
- * The divergence banner's words: what became NaN or infinite, at which step, with the learning
- * rate. The kind comes from the engine's value ("nan", "inf"); without one the page says both.
- */
-export function divergedText(d, lr, language = undefined) {
-  if (!d) return "";
-  const q = d.quantity ?? "loss";
-  const what = t(`what_${q}`, {}, language) === `what_${q}` ? t("what_loss", {}, language) : t(`what_${q}`, {}, language);
-  const value = String(d.value ?? "");
-  const kind = !value ? "kind_unknown" : /nan/i.test(value) ? "kind_nan" : "kind_inf";
-  return t("diverged", { what, kind: t(kind, {}, language), step: d.step ?? "?",
-    lr: formatNumber(lr ?? NaN, 3) }, language);
-}
 
 export class StatusView {
   /**

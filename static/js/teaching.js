@@ -4,6 +4,7 @@
 // walk, phase by phase, on its own screens.
 
 import { Walkthrough } from "./walkthrough.js";
+import { detailText } from "./i18n.js";
 import { LessonsView } from "./lessons-view.js";
 import { RaceView } from "./race-view.js";
 
@@ -133,7 +134,7 @@ export class Teaching {
     const body = await r.json().catch(() => ({}));
     if (!r.ok) {
       const d = body.detail;
-      throw new Error(Array.isArray(d) ? d.map((x) => x.message).join("; ") : String(d ?? r.status));
+      throw new Error(detailText(d ?? r.status));
     }
     location.assign(`/s/${encodeURIComponent(body.id)}#token=${encodeURIComponent(body.token)}`);
   }

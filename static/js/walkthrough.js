@@ -7,7 +7,7 @@
 // In a viewer page everything follows the teacher (applyShared).
 
 import { PHASES, StepEvents, clampChoice, nextPhase, phaseView } from "./walkthrough-math.js";
-import { t } from "./i18n.js";
+import { divergedText, t } from "./i18n.js";
 
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 const COLUMN_MS = 450; // how long each layer stays lit while the pass travels through the network
@@ -319,7 +319,7 @@ export class Walkthrough {
     status.textContent = (this.stale ? `${t("wt_stale")} ` : "") + t("wt_status", {
       step: ev.phase === "update" ? ev.step : ev.step + 1, phase: t(`wt_phase_${ev.phase}`), n: ev.batch,
     }) + dir;
-    if (ev.diverged) { body.innerHTML = `<p class="field-error">${esc(ev.diverged.message ?? "")}</p>`; return; }
+    if (ev.diverged) { body.innerHTML = `<p class="field-error">${esc(divergedText(ev.diverged, this.config?.lr))}</p>`; return; }
     const choice = clampChoice(c, sizes, ev.batch);
     const view = phaseView(ev, choice, this.context());
     const L = sizes.length - 1;

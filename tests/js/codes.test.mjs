@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { EVENT_STRINGS, errorMessage, eventText, say } from "../../static/js/i18n.js";
+import { EVENT_STRINGS, detailText, errorMessage, eventText, say } from "../../static/js/i18n.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const python = existsSync(`${root}.venv/bin/python`) ? `${root}.venv/bin/python` : "python3";
@@ -69,4 +69,15 @@ test("a field error without a rule is said from its code; with a rule English ke
   const ruled = { field: "lr", value: 11, message: "lr: 11 is not allowed",
     rule: { kind: "number", min: 0, max: 10, min_open: true, integer: false, nullable: false } };
   assert.equal(errorMessage(ruled, "en"), ruled.message);
+});
+
+test("a refused HTTP request's detail is said entry by entry; a failed check keeps the engine's reason", () => {
+  const detail = [
+    { code: "empty_file", field: "file", message: "file: the file is empty" },
+    { code: "invalid_config", field: "train_per_class", value: 900, message: "train_per_class: use at most 40" },
+  ];
+  assert.equal(detailText(detail, "ja"), "ファイルが空です。; train_per_class: use at most 40");
+  assert.equal(detailText("as it is", "ja"), "as it is");
+  assert.equal(eventText({ code: "invalid_config", field: "x", value: 1 }, "en"), "x: 1 is not allowed.",
+    "without a message, the code's words");
 });
