@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { EVENT_STRINGS, detailText, errorMessage, eventText, say } from "../../static/js/i18n.js";
+import { EVENT_STRINGS, detailText, divergedText, errorMessage, eventText, say } from "../../static/js/i18n.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const python = existsSync(`${root}.venv/bin/python`) ? `${root}.venv/bin/python` : "python3";
@@ -80,4 +80,12 @@ test("a refused HTTP request's detail is said entry by entry; a failed check kee
   assert.equal(detailText("as it is", "ja"), "as it is");
   assert.equal(eventText({ code: "invalid_config", field: "x", value: 1 }, "en"), "x: 1 is not allowed.",
     "without a message, the code's words");
+});
+
+test("the divergence is said from the engine's value, never from its English message", () => {
+  const nan = { step: 12, quantity: "loss", value: "nan", message: "the loss became NaN" };
+  assert.equal(divergedText(nan, 10, "en"), "The loss became NaN (not a number) at step 12: the learning rate 10 is too large. Training stopped; the weights are those of the last good step. Lower the learning rate, then reset.");
+  assert.match(divergedText({ ...nan, value: "inf" }, 10, "ja"), /損失が無限大になりました/);
+  assert.match(divergedText({ step: 3, quantity: "gradient", message: "became NaN" }, 1, "en"), /^The gradient became NaN or infinite at step 3/,
+    "no value: both, whatever the message says");
 });
