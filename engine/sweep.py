@@ -36,11 +36,12 @@ from typing import Any
 from .config import ConfigError
 from .sweep_search import Search
 from .sweep_spec import Sweep, parse_sweep
-from .sweep_trial import init_worker, run_trial
+from .sweep_trial import init_worker, ping, run_trial
 
 Progress = Callable[[int, int, dict[str, Any]], None]
 RESULT_COLUMNS = ("val_loss", "val_accuracy", "test_accuracy", "state", "reason")
 DASK_CONNECT_SECONDS = 10
+WORKER_START_SECONDS = 120
 
 
 class SweepError(Exception):
@@ -119,6 +120,13 @@ class LocalPool:
         self.ctx = multiprocessing.get_context("spawn")
         self.cancel_flag = self.ctx.Event()
         self.pool = self._new_pool()
+        try:  # a worker that cannot even start (a broken install) fails the sweep, not each run
+            for fut in [self.pool.submit(ping) for _ in range(workers)]:  # all start at once
+                fut.result(timeout=WORKER_START_SECONDS)
+        except Exception as exc:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            raise SweepError(f"the worker processes could not start ({type(exc).__name__}); "
+                             "their error is printed above") from None
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=self.ctx, initializer=init_worker,

@@ -41,6 +41,11 @@ def init_worker(cancel: Any = None) -> None:
         os.environ.setdefault(var, "1")
 
 
+def ping() -> int:
+    """A worker's first task: proves it started and imported the engine."""
+    return os.getpid()
+
+
 def _cancelled() -> bool:
     return _cancel is not None and _cancel.is_set()
 

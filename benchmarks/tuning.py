@@ -1,0 +1,135 @@
+"""Sweep throughput: trials per second on 1 and 2 local worker processes and on a 2-worker Dask
+cluster, side by side, and what a trial costs beyond its training.
+
+Each trial trains the digits network (64-32-10, batch 10, plain SGD) for 20 epochs on 80 % of
+the training rows and validates on the rest; a sweep is a grid of learning rates, one seed. The
+executors run interleaved in each round, so a busy machine slows them alike; the table gives
+medians over the rounds. A sweep's time includes starting its local worker processes (spawned
+afresh by every sweep, as the command line does); the Dask cluster is started once, before
+timing, as an existing cluster would be. The overhead line compares one trial, in process,
+with the same training in a bare loop (Trainer.step on the same training rows and one
+validation at the end): the difference is the trial's per-epoch validation and bookkeeping.
+
+    python benchmarks/tuning.py                 # 3 rounds of 24 trials, about 2 minutes
+    python benchmarks/tuning.py --rounds 1 --trials 8
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"  # before NumPy loads its BLAS
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import math  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from engine.sweep_spec import parse_sweep  # noqa: E402
+from engine.sweep_trial import hold_out, measure, run_trial  # noqa: E402
+from engine.trainer import Trainer  # noqa: E402
+
+# engine.sweep (and Optuna with it) is imported inside the functions: spawned workers re-import
+# this script, and should load only what a worker of `python -m engine sweep` loads
+BASE = {"data": "digits", "layers": [64, 32], "batch_size": 10, "optimizer": "sgd"}
+EPOCHS = 20
+
+
+def sweep_spec(trials: int) -> dict[str, Any]:
+    lrs = [round(10 ** (-3 + 3 * i / max(trials - 1, 1)), 6) for i in range(trials)]
+    return {"base": BASE, "params": {"lr": lrs}, "epochs": EPOCHS, "seeds": [0]}
+
+
+def time_sweep(spec: dict[str, Any], **where: Any) -> tuple[float, list[tuple]]:
+    from engine.sweep import run_sweep
+
+    t0 = time.perf_counter()
+    result = run_sweep(spec, **where)
+    seconds = time.perf_counter() - t0
+    assert all(r["state"] == "complete" for r in result.rows), result.rows
+    return seconds, [(r["trial"], r["val_loss"]) for r in result.rows]
+
+
+def overhead(repeats: int) -> tuple[float, float]:
+    """(median seconds of a trial run in process, of the same training in a bare loop)."""
+    sweep = parse_sweep(sweep_spec(2))
+    cfg = sweep.config_for({"lr": 0.1}, 0)
+    task = {"trial": 0, "seed": 0, "epochs": EPOCHS, "config": cfg, "val_share": 0.2,
+            "metric": "val_loss", "pruning": None}
+    trial, bare = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        row = run_trial(task)
+        trial.append(time.perf_counter() - t0)
+        assert row["state"] == "complete"
+        t0 = time.perf_counter()
+        tr = Trainer(cfg)
+        if len(tr.X_val):
+            X_val, y_val = tr.X_val, tr.y_val
+        else:
+            X_val, y_val = hold_out(tr, 0.2)  # the same rows the trial trains on
+        tr.step(EPOCHS * math.ceil(len(tr.X_train) / tr.batch_size))
+        measure(tr, X_val, y_val)
+        bare.append(time.perf_counter() - t0)
+    return statistics.median(trial), statistics.median(bare)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--trials", type=int, default=24)
+    ap.add_argument("--no-dask", action="store_true")
+    args = ap.parse_args()
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    spec = sweep_spec(args.trials)
+    cluster = None
+    if not args.no_dask:
+        from distributed import LocalCluster
+
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}; digits 64-32-10, batch 10, {EPOCHS} epochs, "
+          f"{args.trials} trials per sweep, {args.rounds} rounds")
+    times: dict[str, list[float]] = {"1 worker": [], "2 workers": [], "Dask, 2 workers": []}
+    reference = None
+    for _ in range(args.rounds):
+        for name, where in (("1 worker", {"workers": 1}), ("2 workers", {"workers": 2}),
+                            ("Dask, 2 workers", {"dask_scheduler": cluster.scheduler_address
+                                                 if cluster else None})):
+            if name.startswith("Dask") and cluster is None:
+                continue
+            seconds, values = time_sweep(spec, **where)
+            reference = reference or values
+            assert values == reference, f"{name} gave other numbers"
+            times[name].append(seconds)
+    if cluster is not None:
+        cluster.close()
+    print(f"{'executor':<18}{'seconds':>9}{'trials/s':>10}")
+    rate = {}
+    for name, ts in times.items():
+        if ts:
+            med = statistics.median(ts)
+            rate[name] = args.trials / med
+            print(f"{name:<18}{med:>9.2f}{rate[name]:>10.2f}")
+    efficiency = rate["2 workers"] / (2 * rate["1 worker"])
+    print(f"parallel efficiency on 2 local workers: {efficiency:.2f} (target ≥ 0.8)")
+    if "Dask, 2 workers" in rate:
+        print(f"parallel efficiency on 2 Dask workers: "
+              f"{rate['Dask, 2 workers'] / (2 * rate['1 worker']):.2f}")
+    trial, bare = overhead(5)
+    print(f"one trial in process {1000 * trial:.0f} ms, the same training in a bare loop "
+          f"{1000 * bare:.0f} ms: overhead {100 * (trial / bare - 1):+.0f} %")
+    print("every executor gave the same validation losses")
+
+
+if __name__ == "__main__":
+    main()
