@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
+from .errors import short
 from .session import Session
 from .sessions import SessionManager
 from .settings import Settings
@@ -26,7 +27,8 @@ ManagerDep = Annotated[SessionManager, Depends(get_manager)]
 def get_session(session_id: str, manager: ManagerDep) -> Session:
     session = manager.get(session_id)
     if session is None:
-        raise HTTPException(404, f"session {session_id!r} does not exist (it may have ended)")
+        raise HTTPException(404, f"session {short(session_id, 40)!r} does not exist (it may "
+                                 "have ended)")
     return session
 
 

@@ -69,7 +69,7 @@ async def session_socket(websocket: WebSocket, session_id: str,
     session: Session | None = app.state.manager.get(session_id)
     if session is None:
         await _deny(websocket, 404, "session_not_found",
-                    f"session {session_id!r} does not exist (it may have ended)")
+                    f"session {short(session_id, 40)!r} does not exist (it may have ended)")
         return
     role = "viewer"
     if token is not None:

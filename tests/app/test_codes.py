@@ -42,3 +42,9 @@ def test_a_refused_handshake_names_its_code(client):
             raise AssertionError("the handshake was accepted")
     except WebSocketDenialResponse as exc:
         assert exc.status_code == 404 and exc.json()["code"] == "session_not_found"
+
+
+def test_an_unknown_session_id_is_echoed_short(client):
+    long_id = "x" * 20_000
+    r = client.get(f"/api/sessions/{long_id}")
+    assert r.status_code == 404 and len(r.text) < 300 and "xxx…" in r.json()["detail"]
