@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -34,9 +35,11 @@ _cancel: Any = None  # a multiprocessing Event set by the parent to stop every r
 
 
 def init_worker(cancel: Any = None) -> None:
-    """Pool initializer: keep the cancellation flag; one BLAS thread per worker."""
+    """Pool initializer: keep the cancellation flag; one BLAS thread per worker; Ctrl-C is for
+    the parent, which stops the workers through the flag."""
     global _cancel
     _cancel = cancel
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
 
