@@ -16,6 +16,8 @@ import uvicorn
 from . import __version__, security
 from .main import create_app
 from .settings import Settings, SettingsError
+from .store import StoreOpenError, default_data_dir
+from .store.setup import where
 
 ALL_INTERFACES = ("0.0.0.0", "::", "")
 PROBE_ADDRESS = "10.255.255.255"
@@ -142,13 +144,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allow-origin", action="append", metavar="ORIGIN", help=(
         "a page origin (scheme://host[:port]) elsewhere that may open websockets and send "
         "changes; repeatable"))
+    parser.add_argument("--data-dir", type=Path, metavar="DIR", help=(
+        "folder where runs are recorded (default: $XDG_DATA_HOME/backprop-lab, else "
+        "~/.local/share/backprop-lab); see docs/runs.md"))
+    parser.add_argument("--database-url", metavar="URL", help=(
+        "record runs in this database instead, e.g. postgresql+psycopg://user@host/db "
+        "(several servers may share it)"))
     parser.add_argument("--log-level", default="warning",
                         choices=["critical", "error", "warning", "info", "debug"])
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(host=args.host, port=args.port,
                                      allowed_hosts=_names(args.allowed_hosts),
-                                     allow_origins=_names(args.allow_origin))
+                                     allow_origins=_names(args.allow_origin),
+                                     data_dir=args.data_dir, database_url=args.database_url)
+        if settings.data_dir is None and settings.database_url is None:
+            settings.data_dir = default_data_dir()
         if settings.host in ALL_INTERFACES:  # students open the machine's network address
             settings.allowed_hosts = (*settings.allowed_hosts, *lan_addresses())
     except SettingsError as exc:
@@ -163,7 +174,13 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: {bind_failure(settings.host, settings.port, exc, prog)}", file=sys.stderr)
         return 1
-    app = create_app(settings)
+    print(f"Backprop Lab: {where(settings)}", flush=True)
+    try:
+        app = create_app(settings)
+    except StoreOpenError as exc:
+        sock.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     config = uvicorn.Config(app, host=settings.host, port=settings.port,
                             log_level=args.log_level, ws_max_size=4 * settings.max_message_bytes,
                             timeout_graceful_shutdown=3, lifespan="on")

@@ -18,9 +18,10 @@ from fastapi.templating import Jinja2Templates
 
 from . import __version__, security
 from .limits import BodyLimit, short
-from .routes import catalog, codes, pages, sessions, ws
+from .routes import catalog, codes, pages, runs, sessions, ws
 from .sessions import SessionManager
 from .settings import Settings
+from .store.setup import open_for
 
 log = logging.getLogger("app")
 
@@ -41,6 +42,7 @@ async def _reaper(manager: SessionManager) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A new application with its own sessions. Settings default to the environment."""
     settings = settings or Settings.from_env()
+    store, recorder = open_for(settings)  # StoreOpenError says what is wrong and what to do
     manager = SessionManager(settings)
 
     @asynccontextmanager
@@ -53,12 +55,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError):
                 await reaper
             await asyncio.to_thread(manager.close_all)
+            if recorder is not None:  # what is buffered reaches the store first
+                await asyncio.to_thread(recorder.close)
+            if store is not None:
+                store.close()
 
     app = FastAPI(title="Backprop Lab", version=__version__, lifespan=lifespan, docs_url=None,
                   description="Watch a neural network learn, live, and steer it while it "
                               "learns. The websocket protocol is in docs/protocol.md.")
     app.state.settings = settings
     app.state.manager = manager
+    app.state.store, app.state.recorder = store, recorder
     index = settings.templates_dir / "index.html"
     app.state.templates = (Jinja2Templates(directory=str(settings.templates_dir))
                            if index.is_file() else None)
@@ -96,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog.router)
     app.include_router(codes.router)
     app.include_router(sessions.router)
+    app.include_router(runs.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(settings.static_dir), check_dir=False),

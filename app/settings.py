@@ -70,6 +70,13 @@ class Settings:
     changes, besides the server's own pages. Environment: comma-separated."""
     allow_testserver: bool = False
     """Also answer to the host name "testserver" (what Starlette's TestClient sends): tests."""
+    data_dir: Path | None = None
+    """Folder of the run store (runs.sqlite3), where runs are recorded; None: runs are not
+    recorded (``python -m app`` always records: --data-dir, default the per-user data folder).
+    See docs/runs.md."""
+    database_url: str | None = None
+    """A ``postgresql+psycopg://`` (or ``sqlite:///``) URL: the run store there instead of in
+    data_dir; several app instances may share one PostgreSQL store."""
     templates_dir: Path = field(default_factory=lambda: web_dir("templates"))
     static_dir: Path = field(default_factory=lambda: web_dir("static"))
 
@@ -135,6 +142,14 @@ def _check(name: str, value: Any) -> None:
         if not isinstance(value, bool):
             raise SettingsError(f"{where}: {value!r} is not allowed; it must be true or false")
         return
+    if name == "database_url":
+        if value is not None and not (isinstance(value, str) and value.isprintable() and
+                                      value.startswith(("postgresql", "sqlite:///"))):
+            raise SettingsError(f"{where}: it must be a postgresql+psycopg://user@host/db "
+                                "or sqlite:///path URL")
+        return
+    if name == "data_dir" and value is None:
+        return
     if name.endswith("_dir"):
         if not isinstance(value, Path):
             raise SettingsError(f"{where}: {value!r} is not allowed; it must be a folder path")
@@ -152,6 +167,8 @@ def _check(name: str, value: Any) -> None:
 def _parse(name: str, text: str, f: dataclasses.Field[Any]) -> Any:
     kind = type(f.default) if f.default is not dataclasses.MISSING else Path
     try:
+        if name == "data_dir":
+            return Path(text)
         if kind is int:
             return int(text)
         if kind is float:

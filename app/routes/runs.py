@@ -1,0 +1,198 @@
+"""Runs: the owner's list, one run with its history, events and checkpoints; rename, tag,
+annotate, star, delete and prune (docs/runs.md).
+
+Who is who: the owner key, sent in the ``X-Owner-Key`` header (or, from the page, the
+``owner`` cookie; the header wins). Anyone with a run's id reads the run; only the owner key
+that made it changes or deletes it. Routes are plain ``def``: FastAPI runs them in its thread
+pool, so the database never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Cookie, Depends, Header, HTTPException, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+from ..store import RunStore, StoreError
+from ..store.compaction import COLUMNS
+from ..store.store import MAX_NAME, MAX_NOTE, MAX_PAGE, MAX_TAG, MAX_TAGS, SORTS
+
+router = APIRouter(prefix="/api", tags=["runs"])
+
+OWNER_KEY = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+RUN_ID = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$",
+                             description="the run's id")]
+T = TypeVar("T")
+
+
+def get_store(request: Request) -> RunStore:
+    store = getattr(request.app.state, "store", None)
+    if store is None:
+        raise HTTPException(503, "this server does not record runs: start it with --data-dir "
+                                 "DIR or --database-url URL")
+    return store
+
+
+StoreDep = Annotated[RunStore, Depends(get_store)]
+
+
+def owner_key(x_owner_key: Annotated[str | None, Header()] = None,
+              owner: Annotated[str | None, Cookie()] = None) -> str | None:
+    """The caller's owner key (header X-Owner-Key, else cookie ``owner``), checked."""
+    key, where = (x_owner_key, "X-Owner-Key") if x_owner_key is not None else (owner, "owner")
+    if key is None:
+        return None
+    if not OWNER_KEY.match(key):
+        shown = key if len(key) <= 40 else key[:37] + "..."
+        raise HTTPException(400, f"{where}: {shown!r} is not an owner key; it must be 16 to "
+                                 "128 letters, digits, '-' or '_'")
+    return key
+
+
+OwnerDep = Annotated[str | None, Depends(owner_key)]
+
+
+def required(key: str | None) -> str:
+    if key is None:
+        raise HTTPException(401, "this needs your owner key, in the X-Owner-Key header or "
+                                 "the owner cookie")
+    return key
+
+
+def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a store call; its refusals become 4xx, a database that is away becomes 503."""
+    try:
+        return fn(*args, **kwargs)
+    except StoreError as exc:
+        raise HTTPException(exc.status, exc.message) from None
+    except sa.exc.SQLAlchemyError as exc:
+        orig = str(getattr(exc, "orig", exc)).strip().splitlines() or ["unknown error"]
+        raise HTTPException(503, f"the run store cannot be reached right now ({orig[0][:200]});"
+                                 " try again shortly") from None
+
+
+def _summary(run: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in run.items() if k != "config"}
+
+
+@router.get("/runs")
+def list_runs(store: StoreDep, key: OwnerDep,
+              tag: Annotated[str | None, Query(max_length=MAX_TAG)] = None,
+              kind: Annotated[str | None, Query(max_length=MAX_TAG)] = None,
+              starred: bool | None = None,
+              q: Annotated[str | None, Query(max_length=MAX_NAME,
+                                             description="text in the name")] = None,
+              sort: Literal["updated", "created", "name", "step"] = "updated",
+              order: Literal["desc", "asc"] = "desc",
+              limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+              offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> dict[str, Any]:
+    """The caller's runs (owner key needed), newest change first by default; ``total`` counts
+    every match, ``limit``/``offset`` page through them. Runs come without their
+    configuration (GET /api/runs/{id} has it)."""
+    assert sort in SORTS
+    runs, total = call(store.list_runs, required(key), tag=tag, kind=kind, starred=starred,
+                       q=q, sort=sort, descending=order == "desc", limit=limit, offset=offset)
+    return {"runs": [_summary(r) for r in runs], "total": total, "limit": limit,
+            "offset": offset}
+
+
+@router.get("/runs/{run_id}")
+def get_run(run_id: RUN_ID, store: StoreDep, key: OwnerDep) -> dict[str, Any]:
+    """One run, with its configuration; ``yours`` says whether the caller owns it."""
+    run = call(store.get_run, run_id, key)
+    if run is None:
+        raise HTTPException(404, f"run {run_id!r} does not exist (it may have been deleted)")
+    return run
+
+
+@router.get("/runs/{run_id}/history.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}})
+def history_csv(run_id: RUN_ID, store: StoreDep) -> Response:
+    """The metric history as CSV: step, epoch, seconds, the losses and accuracies (empty when
+    not measured), and ``compacted`` (1: a point kept when older points were thinned)."""
+    rows = call(store.history, run_id)
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow([*COLUMNS, "compacted"])
+    for r in rows:
+        w.writerow([*("" if r[k] is None else repr(r[k]) if isinstance(r[k], float) else r[k]
+                      for k in COLUMNS), int(bool(r["compacted"]))])
+    return Response(out.getvalue(), media_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="run-{run_id}-history.csv"'})
+
+
+@router.get("/runs/{run_id}/events")
+def run_events(run_id: RUN_ID, store: StoreDep,
+               limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+               offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> dict[str, Any]:
+    """Live changes made to the run, in step order: step, field, old and new value."""
+    return {"events": call(store.events, run_id, limit, offset), "limit": limit,
+            "offset": offset}
+
+
+@router.get("/runs/{run_id}/checkpoints")
+def run_checkpoints(run_id: RUN_ID, store: StoreDep) -> dict[str, Any]:
+    """The run's checkpoints (id, step, reason, size, time), without their bytes."""
+    return {"checkpoints": call(store.checkpoints, run_id)}
+
+
+class RunChange(BaseModel):
+    """Fields to change; those left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, min_length=1, max_length=MAX_NAME)
+    note: str | None = Field(None, max_length=MAX_NOTE)
+    tags: list[Annotated[str, Field(min_length=1, max_length=MAX_TAG)]] | None = Field(
+        None, max_length=MAX_TAGS)
+    starred: StrictBool | None = None
+
+
+@router.patch("/runs/{run_id}")
+def change_run(run_id: RUN_ID, change: RunChange, store: StoreDep,
+               key: OwnerDep) -> dict[str, Any]:
+    """Rename, tag, annotate or star a run: its owner only."""
+    return call(store.update_run, run_id, required(key), name=change.name, note=change.note,
+                tags=change.tags, starred=change.starred)
+
+
+@router.delete("/runs/{run_id}", status_code=204)
+def delete_run(run_id: RUN_ID, store: StoreDep, key: OwnerDep) -> Response:
+    """Delete a run and everything recorded for it: its owner only."""
+    call(store.delete_run, run_id, required(key))
+    return Response(status_code=204)
+
+
+class Prune(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    keep: StrictInt = Field(ge=0, le=10**6, description="runs to keep; starred runs count "
+                                                        "and are never deleted")
+
+
+@router.post("/runs/prune")
+def prune_runs(body: Prune, store: StoreDep, key: OwnerDep) -> dict[str, Any]:
+    """Delete the caller's oldest unstarred runs until ``keep`` remain. Nothing is ever
+    pruned unless the owner asks here."""
+    return {"deleted": call(store.prune, required(key), body.keep)}
+
+
+@router.get("/store/status")
+def store_status(request: Request, key: OwnerDep) -> dict[str, Any]:
+    """Whether runs are recorded, and the recorder's state: ``paused`` with a ``code``
+    (db_locked, db_full, db_unreachable, db_error) and a reason while the database is away.
+    With an owner key, that owner's run count and bytes too."""
+    store = getattr(request.app.state, "store", None)
+    recorder = getattr(request.app.state, "recorder", None)
+    out: dict[str, Any] = {"enabled": store is not None,
+                           "recording": recorder.status() if recorder is not None else None}
+    if store is not None and key is not None:
+        out["usage"] = call(store.usage, key)
+        q = store.quotas
+        out["quotas"] = {"runs_per_owner": q.runs_per_owner, "run_bytes": q.run_bytes}
+    return out
