@@ -37,7 +37,8 @@ from .store import RunStore, new_run_id
 log = logging.getLogger("app.store")
 
 ROW_MEMORY = 700
-"""Bytes a buffered metric row takes in memory (a dict of nine numbers), measured."""
+"""Bytes a buffered metric row is counted for: an upper bound (a dict of nine numbers
+measures about 500 bytes with its floats)."""
 ITEM_MEMORY = 300
 """Bytes of a buffered event or live-session entry besides its texts."""
 MAX_REFUSED_SHOWN = 20
