@@ -3,9 +3,10 @@ compaction), events, checkpoints (with retention) and live sessions; and ``write
 applies what a Recorder gathered and refuses, item by item, what a quota or a deleted run
 does not allow (never failing the whole batch for it).
 
-Writes are idempotent where a retry could repeat them: a run already there is not created
-again, metric rows at or before the run's last recorded step are skipped, and a checkpoint
-with the same step and reason is not stored twice.
+Writes are idempotent, so a batch retried after its commit went through (the answer lost)
+adds nothing twice: a run already there is not created again, metric rows at or before the
+run's last recorded step are skipped, an event already stored (same step, field, old and new
+value) is skipped, and a checkpoint with the same step and reason is not stored twice.
 """
 
 from __future__ import annotations
@@ -238,6 +239,9 @@ def insert_events(conn: sa.Connection, items: Sequence[tuple[str, int, str, Any,
             raise InvalidValue("field", name, "it must be a text of 1 to 64 characters")
         rows.append({"run_id": run_id, "step": step, "field": name, "old": to_json(old),
                      "new": to_json(new), "at": at})
+    rows = _not_yet_recorded(conn, run_id, rows)
+    if not rows:
+        return
     held = conn.execute(sa.select(sa.func.count()).select_from(events)
                         .where(events.c.run_id == run_id)).scalar_one()
     if held + len(rows) > quotas.events_per_run:
@@ -248,6 +252,27 @@ def insert_events(conn: sa.Connection, items: Sequence[tuple[str, int, str, Any,
     conn.execute(events.insert(), rows)
     conn.execute(runs.update().where(runs.c.id == run_id).values(
         bytes=runs.c.bytes + size, updated_at=_now()))
+
+
+def _not_yet_recorded(conn: sa.Connection, run_id: str, rows: list[dict[str, Any]]
+                      ) -> list[dict[str, Any]]:
+    """The rows without those already stored (same step, field, old and new value): a batch
+    retried after its commit went through adds nothing twice."""
+    lo, hi = min(r["step"] for r in rows), max(r["step"] for r in rows)
+    held: dict[tuple[Any, ...], int] = {}
+    for e in conn.execute(sa.select(events.c.step, events.c.field, events.c.old, events.c.new)
+                          .where(events.c.run_id == run_id, events.c.step >= lo,
+                                 events.c.step <= hi)):
+        key = (e.step, e.field, e.old, e.new)
+        held[key] = held.get(key, 0) + 1
+    fresh = []
+    for r in rows:
+        key = (r["step"], r["field"], r["old"], r["new"])
+        if held.get(key):
+            held[key] -= 1
+        else:
+            fresh.append(r)
+    return fresh
 
 
 # ----------------------------------------------------------------- checkpoints

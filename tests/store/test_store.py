@@ -113,7 +113,8 @@ def test_a_long_history_is_compacted_and_keeps_its_spike(make_store: Callable) -
     assert any(p["compacted"] for p in h) and not any(p["compacted"] for p in h[-200:])
 
 
-def test_events_keep_their_values(store: RunStore) -> None:
+def test_events_keep_their_values_and_a_repeat_is_not_stored_twice(store: RunStore
+                                                                   ) -> None:
     run_id = store.create_run(OWNER, name="r", config=CFG)["id"]
     store.add_event(run_id, 4120, "lr", 0.03, 0.3)
     store.add_event(run_id, 5000, "optimizer", "sgd", "adam")
@@ -122,6 +123,8 @@ def test_events_keep_their_values(store: RunStore) -> None:
     assert [(e["step"], e["field"], e["old"], e["new"]) for e in ev[:2]] == [
         (4120, "lr", 0.03, 0.3), (5000, "optimizer", "sgd", "adam")]
     assert ev[2]["old"] == [8, 8] and len(ev[2]["new"]) <= 1000
+    store.add_event(run_id, 4120, "lr", 0.03, 0.3)  # a retried write
+    assert len(store.events(run_id)) == 3
 
 
 def test_checkpoints_keep_the_initial_the_newest_of_each_reason_and_the_latest(
