@@ -323,13 +323,14 @@ async def _refuse_socket(scope: Scope, receive: Receive, send: Send, status: int
 
 
 # ---------------------------------------------------------------------- logs, errors
-SECRET_PARAM = re.compile(r"([?&;](?:[\w.-]*token|[\w.-]*key|code)=)[^&\s\"']*", re.I)
+SECRET_PARAM = re.compile(r"([?&;](?:[\w.-]*token|[\w.-]*key|code|owner)=)[^&\s\"']*", re.I)
 SECRET_FRAGMENT = re.compile(r"(#(?:[\w.-]*token|[\w.-]*key)=)[^&\s\"']*", re.I)
 REDACTED = "[redacted]"
 
 
 def redact(text: str) -> str:
-    """``text`` with the values of token, key and code parameters replaced by [redacted]."""
+    """``text`` with the values of token, key, code and owner parameters replaced by
+    [redacted]."""
     return SECRET_FRAGMENT.sub(r"\1" + REDACTED, SECRET_PARAM.sub(r"\1" + REDACTED, text))
 
 

@@ -218,22 +218,15 @@ def _longest_run(text: str) -> int:
     return max((len(m) for m in re.findall(r"x+", text)), default=0)
 
 
-ECHO_404 = pytest.mark.xfail(strict=True, reason="issue 10: the HTTP 404 of an unknown session "
-                             "is made in app/deps.py and echoes the whole id")
-
-
-@pytest.mark.parametrize("path", [
-    pytest.param(f"/api/sessions/{LONG_ID}", marks=ECHO_404),
-    pytest.param(f"/api/sessions/{LONG_ID}/config.json", marks=ECHO_404),
-    f"/s/{LONG_ID}", f"/view/{LONG_ID}"])
+@pytest.mark.parametrize("path", [f"/api/sessions/{LONG_ID}",
+                                  f"/api/sessions/{LONG_ID}/config.json",
+                                  f"/s/{LONG_ID}", f"/view/{LONG_ID}"])
 def test_a_404_echoes_at_most_100_characters_of_the_id(client, path):
     r = client.get(path)
     assert r.status_code == 404
     assert _longest_run(r.text) <= 100
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: the websocket 404 is made in app/routes/ws.py "
-                                      "and echoes the whole id")
 def test_a_websocket_404_echoes_at_most_100_characters_of_the_id(client):
     with pytest.raises(WebSocketDenialResponse) as e:
         with client.websocket_connect(f"/ws/{LONG_ID}"):
@@ -292,6 +285,7 @@ def test_the_500_hook_fails_a_test_that_got_a_500(settings):
     ('"GET /api/x?a=1&owner_key=K3Y&b=2 HTTP/1.1" 200', "K3Y"),
     ('"GET /s/abc#token=T0K HTTP/1.1"', "T0K"),
     ('"GET /join?code=C0DE HTTP/1.1"', "C0DE"),
+    ('"GET /api/runs?owner=0WNER&tag=a HTTP/1.1"', "0WNER"),
 ])
 def test_redact_removes_token_and_key_values(line, secret):
     out = security.redact(line)
