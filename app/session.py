@@ -255,12 +255,14 @@ class Session:
         return self.trainer.diverged is not None
 
     def diverged_report(self) -> dict[str, Any] | None:
+        """What the run's divergence was (``hello.diverged``, the ``diverged`` event): its
+        code, step, quantity and message; None while it trains."""
         if not self.is_diverged():
             return None
         if self.race is None:
-            return self.trainer.diverged
+            return {"code": "diverged", **(self.trainer.diverged or {})}
         reports = [tr.diverged or {} for tr in self.race.trainers]
-        return {"step": max(d.get("step", 0) for d in reports),
+        return {"code": "race_diverged", "step": max(d.get("step", 0) for d in reports),
                 "quantity": reports[0].get("quantity"),
                 "message": "every runner diverged: " + "; ".join(
                     f"{label}: {d.get('message')}"
