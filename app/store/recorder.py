@@ -44,6 +44,10 @@ ITEM_MEMORY = 300
 MAX_REFUSED_SHOWN = 20
 
 
+def _event_size(item: tuple[Any, ...]) -> int:
+    return ITEM_MEMORY + len(item[3]) + len(item[4])
+
+
 def classify(exc: BaseException) -> tuple[str, str]:
     """(code, reason) of a failed write, in words a notice can show."""
     orig = getattr(exc, "orig", None) or exc
@@ -104,9 +108,9 @@ class Recorder:
                       ROW_MEMORY * len(clean))
 
     def event(self, run_id: str, step: int, field: str, old: Any, new: Any) -> None:
-        old_t, new_t = to_json(old), to_json(new)
-        item = (run_id, step, field, old, new, datetime.now(UTC))
-        self._add(lambda b: b.events.append(item), ITEM_MEMORY + len(old_t) + len(new_t))
+        old_t, new_t = to_json(old), to_json(new)  # the values as they are now, as JSON
+        item = (run_id, step, field, old_t, new_t, datetime.now(UTC))
+        self._add(lambda b: b.events.append(item), _event_size(item))
 
     def checkpoint(self, run_id: str, step: int, reason: str, blob: bytes) -> None:
         self._add(lambda b: b.checkpoints.append((run_id, step, reason, bytes(blob))),
@@ -121,13 +125,13 @@ class Recorder:
         def put(b: Batch) -> None:
             b.live = [r for r in b.live if r["session_id"] != session_id] + [row]
             b.live_drops = [s for s in b.live_drops if s != session_id]
-        self._add(put, ITEM_MEMORY + len(str(presenter)))
+        self._add(put, 0)
 
     def end_live_session(self, session_id: str) -> None:
         def drop(b: Batch) -> None:
             b.live = [r for r in b.live if r["session_id"] != session_id]
             b.live_drops.append(session_id)
-        self._add(drop, ITEM_MEMORY)
+        self._add(drop, 0)
 
     def status(self) -> dict[str, Any]:
         """{"state": "ok" | "paused", "code", "reason", "since", "retry_in", "buffered_bytes",
@@ -136,7 +140,7 @@ class Recorder:
             b = self._buf
             items = (len(b.creates) + sum(len(r) for r in b.metrics.values()) + len(b.events)
                      + len(b.checkpoints) + len(b.live) + len(b.live_drops))
-            return {**self._state, "buffered_bytes": self._bytes, "buffered_items": items,
+            return {**self._state, "buffered_bytes": self._used(), "buffered_items": items,
                     **self._counts, "last_refused": list(self._refused)}
 
     def flush(self, timeout: float = 10.0) -> bool:
@@ -144,7 +148,7 @@ class Recorder:
         end = time.monotonic() + timeout
         self._hurry.set()
         with self._lock:
-            while self._bytes or self._busy:
+            while self._waiting() or self._busy:
                 left = end - time.monotonic()
                 if left <= 0:
                     return False
@@ -163,11 +167,22 @@ class Recorder:
         return done
 
     # ----------------------------------------------------------------- the buffer
+    def _used(self) -> int:
+        """Bytes buffered: the running count, and the live-session entries (few) counted now."""
+        b = self._buf
+        live = sum(ITEM_MEMORY + len(str(r["presenter"])) for r in b.live)
+        return self._bytes + live + ITEM_MEMORY * len(b.live_drops)
+
+    def _waiting(self) -> bool:
+        b = self._buf
+        return bool(b.creates or b.metrics or b.events or b.checkpoints or b.live
+                    or b.live_drops)
+
     def _add(self, put: Any, size: int) -> None:
         with self._lock:
-            if self._bytes + size > self.max_bytes:
+            if self._used() + size > self.max_bytes:
                 self._make_room(size)
-            if self._bytes + size > self.max_bytes:
+            if self._used() + size > self.max_bytes:
                 self._counts["dropped"] += 1
                 self._remember({"what": "buffer", "run_id": None, "count": 1,
                                 "reason": f"the recording buffer is full ({self.max_bytes} "
@@ -193,7 +208,7 @@ class Recorder:
                 self._counts["superseded_checkpoints"] += 1
         b.checkpoints = kept
         progress = True
-        while progress and self._bytes + need > self.max_bytes:
+        while progress and self._used() + need > self.max_bytes:
             progress = False
             for run_id, rows in b.metrics.items():
                 half = len(rows) // 2
@@ -203,7 +218,7 @@ class Recorder:
                     self._counts["thinned_rows"] += len(rows) - len(thinned)
                     self._bytes -= ROW_MEMORY * (len(rows) - len(thinned))
                     b.metrics[run_id] = thinned
-                if self._bytes + need <= self.max_bytes:
+                if self._used() + need <= self.max_bytes:
                     break
 
     def _take(self) -> tuple[Batch, int]:
@@ -215,8 +230,7 @@ class Recorder:
         out.live, b.live = b.live, []
         out.live_drops, b.live_drops = b.live_drops, []
         size += sum(2 * ITEM_MEMORY + len(str(s["config"])) for s in out.creates)
-        size += sum(ITEM_MEMORY + len(to_json(e[3])) + len(to_json(e[4])) for e in out.events)
-        size += ITEM_MEMORY * (len(out.live) + len(out.live_drops))
+        size += sum(_event_size(e) for e in out.events)
         rows, most = 0, max(1, int(self.batch_rows * self._scale))
         for run_id in list(b.metrics):
             if rows >= most:
@@ -237,8 +251,6 @@ class Recorder:
             out.checkpoints.append(c)
             blob_bytes += len(c[3])
             size += ITEM_MEMORY + len(c[3])
-        for s in out.live:
-            size += len(str(s.get("presenter")))
         return out, size
 
     def _give_back(self, out: Batch) -> None:
@@ -262,9 +274,9 @@ class Recorder:
         backoff = 0.0
         while True:
             with self._lock:
-                while not self._bytes and not self._stop:
+                while not self._waiting() and not self._stop:
                     self._lock.wait(1.0)
-                if self._stop and (not self._bytes or backoff):
+                if self._stop and (not self._waiting() or backoff):
                     return
                 batch, size = self._take()
                 self._bytes -= size
@@ -278,7 +290,7 @@ class Recorder:
                 with self._lock:
                     self._give_back(batch)
                     self._bytes += size
-                    if self._bytes > self.max_bytes:
+                    if self._used() > self.max_bytes:
                         self._make_room(0)
                     if self._state["code"] != code:
                         log.warning("recording paused: %s", reason)
@@ -294,7 +306,8 @@ class Recorder:
                 backoff = 0.0
                 self._scale = min(1.0, self._scale * 2)
                 # paused until writes succeed at full size again, or nothing is left
-                if self._state["state"] != "ok" and (self._scale >= 1.0 or not self._bytes):
+                if self._state["state"] != "ok" and (self._scale >= 1.0
+                                                     or not self._waiting()):
                     log.warning("recording resumed")
                     self._state = {"state": "ok", "code": None, "reason": None, "since": None,
                                    "retry_in": None}

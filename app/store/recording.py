@@ -67,7 +67,8 @@ class Batch:
 
     creates: list[dict[str, Any]] = field(default_factory=list)
     metrics: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    events: list[tuple[str, int, str, Any, Any, datetime]] = field(default_factory=list)
+    events: list[tuple[str, int, str, str, str, datetime]] = field(default_factory=list)
+    """(run id, step, field, old value as JSON, new value as JSON, time)"""
     checkpoints: list[tuple[str, int, str, bytes]] = field(default_factory=list)
     live: list[dict[str, Any]] = field(default_factory=list)
     live_drops: list[str] = field(default_factory=list)
@@ -225,9 +226,9 @@ def _compact_run(conn: sa.Connection, run_id: str, cap: int) -> None:
 
 
 # ---------------------------------------------------------------------- events
-def insert_events(conn: sa.Connection, items: Sequence[tuple[str, int, str, Any, Any, datetime]],
+def insert_events(conn: sa.Connection, items: Sequence[tuple[str, int, str, str, str, datetime]],
                   quotas: Any) -> None:
-    """Events of one run (all items share their run id)."""
+    """Events of one run (all items share their run id), their values as JSON (to_json)."""
     if not items:
         return
     run_id = items[0][0]
@@ -237,8 +238,8 @@ def insert_events(conn: sa.Connection, items: Sequence[tuple[str, int, str, Any,
             raise InvalidValue("step", step, "it must be a whole number, 0 or more")
         if not isinstance(name, str) or not 0 < len(name) <= 64:
             raise InvalidValue("field", name, "it must be a text of 1 to 64 characters")
-        rows.append({"run_id": run_id, "step": step, "field": name, "old": to_json(old),
-                     "new": to_json(new), "at": at})
+        rows.append({"run_id": run_id, "step": step, "field": name, "old": old, "new": new,
+                     "at": at})
     rows = _not_yet_recorded(conn, run_id, rows)
     if not rows:
         return

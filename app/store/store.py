@@ -260,8 +260,8 @@ class RunStore:
     def add_event(self, run_id: str, step: int, field: str, old: Any, new: Any) -> None:
         with self._write() as conn, conn.begin():
             recording.require_run(conn, run_id)
-            recording.insert_events(conn, [(run_id, step, field, old, new, now())],
-                                    self.quotas)
+            recording.insert_events(conn, [(run_id, step, field, recording.to_json(old),
+                                             recording.to_json(new), now())], self.quotas)
 
     def add_checkpoint(self, run_id: str, step: int, reason: str, blob: bytes) -> int:
         """Store a checkpoint; returns its id. QuotaError past the run's or store's bytes."""

@@ -162,3 +162,24 @@ def test_a_full_sqlite_file_pauses_recording_until_space_is_freed(
     assert rec.status()["state"] == "ok"
     assert [c["step"] for c in store.checkpoints(run_id)] == list(range(1, 7))
     store.close()
+
+
+def test_live_sessions_go_through_the_recorder_newest_state_wins(
+        store: RunStore, recorders: list[Recorder]) -> None:
+    rec = start(store, recorders)
+    rec.store = _Unreachable()  # type: ignore[assignment]  # gather while the store is away
+    run_id = rec.create_run(OWNER, name="r", config=CFG)
+    rec.live_session("s1", "token-1", kind="train", run_id=run_id, presenter={"v": 1})
+    rec.live_session("s1", "token-1", kind="train", run_id=run_id, presenter={"v": 2})
+    rec.live_session("s2", "token-2", kind="race")
+    rec.end_live_session("s2")
+    values = [1, 2, 3]
+    rec.event(run_id, 5, "layers", values, [4])
+    values.append(99)  # the caller's list changing later does not change the event
+    assert wait_for(lambda: rec.status()["state"] == "paused")
+    rec.store = store
+    assert rec.flush(10) and rec.status()["buffered_bytes"] == 0
+    live = store.live_sessions()
+    assert [(s["session_id"], s["presenter"], s["run_id"]) for s in live] == [
+        ("s1", {"v": 2}, run_id)]
+    assert store.events(run_id)[0]["old"] == [1, 2, 3]
