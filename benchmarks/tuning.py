@@ -58,6 +58,17 @@ def time_sweep(spec: dict[str, Any], **where: Any) -> tuple[float, list[tuple]]:
     return seconds, [(r["trial"], r["val_loss"]) for r in result.rows]
 
 
+def startup(workers: int) -> float:
+    """Seconds to start a local pool of ``workers`` processes (each imports the engine)."""
+    from engine.sweep import LocalPool
+
+    t0 = time.perf_counter()
+    pool = LocalPool(workers)
+    seconds = time.perf_counter() - t0
+    pool.close()
+    return seconds
+
+
 def overhead(repeats: int) -> tuple[float, float]:
     """(median seconds of a trial run in process, of the same training in a bare loop)."""
     sweep = parse_sweep(sweep_spec(2))
@@ -100,6 +111,7 @@ def main() -> None:
           f"{platform.python_version()}; digits 64-32-10, batch 10, {EPOCHS} epochs, "
           f"{args.trials} trials per sweep, {args.rounds} rounds")
     times: dict[str, list[float]] = {"1 worker": [], "2 workers": [], "Dask, 2 workers": []}
+    starts: dict[int, list[float]] = {1: [], 2: []}
     reference = None
     for _ in range(args.rounds):
         for name, where in (("1 worker", {"workers": 1}), ("2 workers", {"workers": 2}),
@@ -111,17 +123,24 @@ def main() -> None:
             reference = reference or values
             assert values == reference, f"{name} gave other numbers"
             times[name].append(seconds)
+        for w in starts:
+            starts[w].append(startup(w))
     if cluster is not None:
         cluster.close()
-    print(f"{'executor':<18}{'seconds':>9}{'trials/s':>10}")
-    rate = {}
+    print(f"{'executor':<18}{'seconds':>9}{'trials/s':>10}{'start s':>9}"
+          f"{'trials/s after start':>22}")
+    rate, steady = {}, {}
     for name, ts in times.items():
         if ts:
             med = statistics.median(ts)
             rate[name] = args.trials / med
-            print(f"{name:<18}{med:>9.2f}{rate[name]:>10.2f}")
+            w = 1 if name == "1 worker" else 2
+            start = statistics.median(starts[w]) if not name.startswith("Dask") else 0.0
+            steady[name] = args.trials / (med - start)
+            print(f"{name:<18}{med:>9.2f}{rate[name]:>10.2f}{start:>9.2f}{steady[name]:>22.2f}")
     efficiency = rate["2 workers"] / (2 * rate["1 worker"])
-    print(f"parallel efficiency on 2 local workers: {efficiency:.2f} (target ≥ 0.8)")
+    print(f"parallel efficiency on 2 local workers: {efficiency:.2f} (target ≥ 0.8); after "
+          f"the workers started: {steady['2 workers'] / (2 * steady['1 worker']):.2f}")
     if "Dask, 2 workers" in rate:
         print(f"parallel efficiency on 2 Dask workers: "
               f"{rate['Dask, 2 workers'] / (2 * rate['1 worker']):.2f}")
