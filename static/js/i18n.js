@@ -104,13 +104,14 @@ export function say(words, language = lang) {
 
 /**
  * The divergence banner's words: what became NaN or infinite, at which step, with the learning
- * rate. The kind comes from the engine's value ("nan", "inf"); without one the page says both.
+ * rate. NaN or infinite comes from the event's `kind` or the engine's `value` ("nan", "inf");
+ * without either the page says both.
  */
 export function divergedText(d, lr, language = undefined) {
   if (!d) return "";
   const q = d.quantity ?? "loss";
   const what = t(`what_${q}`, {}, language) === `what_${q}` ? t("what_loss", {}, language) : t(`what_${q}`, {}, language);
-  const value = String(d.value ?? "");
+  const value = String(d.kind ?? d.value ?? ""); // kind: "nan" | "inf"; value: the engine's repr
   const kind = !value ? "kind_unknown" : /nan/i.test(value) ? "kind_nan" : "kind_inf";
   return t("diverged", { what, kind: t(kind, {}, language), step: d.step ?? "?",
     lr: formatNumber(lr ?? NaN, 3) }, language);

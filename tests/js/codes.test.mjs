@@ -86,6 +86,7 @@ test("the divergence is said from the engine's value, never from its English mes
   const nan = { step: 12, quantity: "loss", value: "nan", message: "the loss became NaN" };
   assert.equal(divergedText(nan, 10, "en"), "The loss became NaN (not a number) at step 12: the learning rate 10 is too large. Training stopped; the weights are those of the last good step. Lower the learning rate, then reset.");
   assert.match(divergedText({ ...nan, value: "inf" }, 10, "ja"), /損失が無限大になりました/);
+  assert.match(divergedText({ step: 3, quantity: "update", kind: "nan" }, 1, "en"), /^The weight update became NaN \(not a number\)/);
   assert.match(divergedText({ step: 3, quantity: "gradient", message: "became NaN" }, 1, "en"), /^The gradient became NaN or infinite at step 3/,
     "no value: both, whatever the message says");
 });
