@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from . import __version__, security
 from .limits import BodyLimit, short
-from .routes import catalog, codes, pages, runs, sessions, ws
+from .routes import catalog, classes, codes, pages, runs, sessions, ws
 from .sessions import SessionManager
 from .settings import Settings
 from .store.setup import open_for
@@ -106,6 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(runs.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
+    app.include_router(classes.router)
+    app.include_router(classes.pages)
     app.mount("/static", StaticFiles(directory=str(settings.static_dir), check_dir=False),
               name="static")
     app.mount(DOCS_ASSETS, StaticFiles(packages=[("fastapi_offline", "static")]),

@@ -310,4 +310,17 @@ export const EVENTS = {
   lesson_until_reached: "Training paused at step {step}, the lesson's step count. Press Play to go on.",
   diverged: "Training diverged at step {step} and stopped.",
   race_diverged: "Every runner diverged by step {step}: the race stopped.",
+  // classes (app/classroom)
+  class_not_found: "There is no class with the code {value}. Check the code on the teacher's screen.",
+  class_ended: "The class {value} has ended: its code no longer admits anyone. Ask the teacher for the new code.",
+  wrong_class_token: "This needs the teacher's class token: open the class view from the teacher's page.",
+  wrong_student_token: "This link is not right for this student: join the class again.",
+  no_such_student: "There is no student {value} in this class (or they have no run of their own yet).",
+  join_limited: "Too many join attempts from this device. Wait {seconds} s and try again.",
+  class_full: "The class is full ({limit} students).",
+  too_many_classes: "This server already runs {limit} classes. End one first.",
+  bad_display_name: "Choose a name of 1 to {limit} characters.",
+  teacher_session_gone: "The teacher's session has ended.",
+  session_in_class: "This session already runs a class: end that class first.",
+  class_fork: "Try it yourself! {note}",
 };

@@ -308,4 +308,17 @@ export const EVENTS = {
   lesson_until_reached: "レッスンのステップ数 {step} で一時停止しました。続けるには再生を押してください。",
   diverged: "ステップ {step} で学習が発散して止まりました。",
   race_diverged: "ステップ {step} までにすべての走者が発散し、競争が止まりました。",
+  // classes (app/classroom)
+  class_not_found: "コード {value} のクラスはありません。先生の画面のコードを確かめてください。",
+  class_ended: "クラス {value} は終了しました。このコードではもう参加できません。新しいコードを先生に聞いてください。",
+  wrong_class_token: "先生のクラス用トークンが必要です。先生のページからクラス画面を開いてください。",
+  wrong_student_token: "このリンクはこの生徒のものではありません。もう一度クラスに参加してください。",
+  no_such_student: "このクラスに生徒 {value} はいません（または、まだ自分の実行がありません）。",
+  join_limited: "この端末からの参加の試みが多すぎます。{seconds} 秒待ってからもう一度試してください。",
+  class_full: "クラスは満員です（{limit} 人）。",
+  too_many_classes: "このサーバーではすでに {limit} クラスが動いています。どれかを終了してください。",
+  bad_display_name: "名前は 1〜{limit} 文字にしてください。",
+  teacher_session_gone: "先生のセッションは終了しました。",
+  session_in_class: "このセッションではすでにクラスが動いています。先にそのクラスを終了してください。",
+  class_fork: "自分でやってみよう！ {note}",
 };

@@ -1,0 +1,122 @@
+"""What the teacher's class view shows of each student: state, live numbers measured by the
+server, a sparkline of test accuracy, and the challenge's leaderboard."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from ..runs import HISTORY_COLUMNS
+from ..session import Session
+from ..sessions import SessionManager
+from .challenge import measure
+from .registry import Classroom
+from .roster import Student
+
+SPARK_POINTS = 30
+MEASURE_TIMEOUT = 1.0  # seconds the class view waits for the students' workers
+_ACC = HISTORY_COLUMNS.index("test_acc")
+
+
+def sparkline(session: Session, points: int = SPARK_POINTS) -> list[float | None]:
+    """The last ``points`` test accuracies of the run's history (None where not defined)."""
+    with session.lock:
+        rows = session.rows[-points:] if session.race is None else []
+    return [r[_ACC] for r in rows]
+
+
+def _measure_on_worker(cls: Classroom, student: Student) -> Any:
+    challenge = cls.challenge
+
+    def run(s: Session) -> dict[str, Any]:
+        gen = s.gen
+        since = student.fork_step if gen == student.fork_gen else -1
+        broke_gen, broke_step = student.broke
+        if broke_gen == gen:
+            since = max(since, broke_step)
+        m = measure(s.trainer, student.fork_config, since, challenge)
+        m["gen"] = gen
+        return m
+    return run
+
+
+def _record(cls: Classroom, student: Student, m: dict[str, Any], now: float) -> None:
+    """Keep a measurement: a broken constraint resets the count; a first met goal is kept
+    with the time since the challenge was set."""
+    student.measured = m
+    if cls.challenge is None:
+        return
+    if m.get("violations"):
+        student.broke = (m["gen"], m["step"])
+        return
+    met = m.get("met")
+    if met is not None and student.reached is None:
+        student.reached = {**met, "seconds": round(now - cls.challenge_set, 3),
+                           "seconds_since_fork": round(now - student.forked_at, 3)}
+
+
+async def measure_all(cls: Classroom, manager: SessionManager) -> None:
+    """Measure every student's fork on its own worker thread (in parallel, at most
+    ``MEASURE_TIMEOUT`` seconds; a busy run keeps its last measurement)."""
+    jobs: list[tuple[Student, asyncio.Future[Any]]] = []
+    for student in list(cls.students.values()):
+        session = manager.get(student.fork_id) if student.fork_id else None
+        if session is not None and session.race is None:
+            jobs.append((student, asyncio.wrap_future(
+                session.call(_measure_on_worker(cls, student)))))
+    if not jobs:
+        return
+    done, pending = await asyncio.wait([f for _, f in jobs], timeout=MEASURE_TIMEOUT)
+    for f in pending:
+        f.cancel()
+    now = time.monotonic()
+    for student, f in jobs:
+        if f in done and f.exception() is None:
+            _record(cls, student, f.result(), now)
+
+
+def roster_entry(student: Student, manager: SessionManager, base: str) -> dict[str, Any]:
+    fork = manager.get(student.fork_id) if student.fork_id else None
+    clients = fork.viewers if fork is not None else 0
+    m = student.measured or {}
+    entry: dict[str, Any] = {
+        "id": student.id, "name": student.name, "state": student.state(clients),
+        "fork": None, "test_acc": None, "test_loss": None, "step": None, "sparkline": []}
+    if fork is not None:
+        entry["fork"] = {"session": fork.id, "viewer_url": f"{base}/view/{fork.id}",
+                         "ws_url": _ws(base) + f"/ws/{fork.id}", "clients": clients}
+        entry["sparkline"] = sparkline(fork)
+        entry.update(test_acc=m.get("test_acc"), test_loss=m.get("test_loss"),
+                     step=m.get("step"), epoch=m.get("epoch"), diverged=m.get("diverged"))
+    return entry
+
+
+def leaderboard(cls: Classroom) -> list[dict[str, Any]]:
+    """Runs that met the challenge, first to reach the target first (then fewer steps), each
+    with its rank; then the others with the constraints they break, best metric first."""
+    if cls.challenge is None:
+        return []
+    metric = cls.challenge.goal.metric
+    done: list[dict[str, Any]] = []
+    others: list[dict[str, Any]] = []
+    for s in cls.students.values():
+        if s.fork_id is None:
+            continue
+        m = s.measured or {}
+        row = {"student": s.id, "name": s.name, "value": m.get(metric),
+               "reached": s.reached, "violations": m.get("violations", [])}
+        (done if s.reached is not None else others).append(row)
+    done.sort(key=lambda r: (r["reached"]["seconds"], r["reached"]["step"]))
+    for i, r in enumerate(done):
+        r["rank"] = i + 1
+    sign = -1 if metric == "test_acc" else 1
+    others.sort(key=lambda r: (r["value"] is None,
+                               sign * r["value"] if r["value"] is not None else 0))
+    for r in others:
+        r["rank"] = None
+    return done + others
+
+
+def _ws(base: str) -> str:
+    return "ws" + base[4:] if base.startswith("http") else base
