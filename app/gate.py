@@ -5,6 +5,10 @@ contend for it. Rather than let 30 of them fight (each would get a turn every 30
 intervals), a worker takes one of a few slots, trains for a short chunk, publishes its frame
 and gives the slot to the next worker in line (first come, first served). The chunk shrinks
 as more sessions wait, so every session gets a turn several times per frame interval.
+
+A prioritized thread (a class teacher's worker: ``prioritize(ident)``) that has to wait goes
+first in line: it gets every other turn however many wait, never two in a row while another
+waits (a released slot goes to the first waiter before its holder can queue again).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ class Gate:
         self._free = slots
         self._waiting: deque[threading.Event] = deque()
         self._users = 0  # holding or waiting
+        self._priority: set[int] = set()  # thread idents served out of turn
 
     @property
     def users(self) -> int:
@@ -40,6 +45,11 @@ class Gate:
         per = self.round_seconds * self.slots / max(1, self._users)
         return min(self.max_chunk, max(self.min_chunk, per))
 
+    def prioritize(self, ident: int, on: bool = True) -> None:
+        """Serve thread ``ident`` first in line when it waits (or as usual: ``on=False``)."""
+        with self._lock:
+            (self._priority.add if on else self._priority.discard)(ident)
+
     def acquire(self) -> None:
         with self._lock:
             self._users += 1
@@ -47,7 +57,10 @@ class Gate:
                 self._free -= 1
                 return
             ready = threading.Event()
-            self._waiting.append(ready)
+            if threading.get_ident() in self._priority:
+                self._waiting.appendleft(ready)
+            else:
+                self._waiting.append(ready)
         ready.wait()  # the releasing worker hands its slot over
 
     def release(self) -> None:
