@@ -44,6 +44,11 @@ ITEM_MEMORY = 300
 MAX_REFUSED_SHOWN = 20
 
 
+def _count(b: Batch) -> int:
+    return (len(b.creates) + sum(len(r) for r in b.metrics.values()) + len(b.events)
+            + len(b.checkpoints) + len(b.live) + len(b.live_drops))
+
+
 def _event_size(item: tuple[Any, ...]) -> int:
     return ITEM_MEMORY + len(item[3]) + len(item[4])
 
@@ -84,6 +89,7 @@ class Recorder:
         self._counts = {"refused": 0, "thinned_rows": 0, "superseded_checkpoints": 0,
                         "dropped": 0, "written_batches": 0}
         self._busy = False  # a batch is being written
+        self._inflight = (0, 0)  # (items, bytes) of the batch being written
         self._scale = 1.0  # batches shrink while writes fail, so what fits still gets in
         self._stop = False
         self._hurry = threading.Event()  # set by flush and close: write now, retry now
@@ -137,10 +143,10 @@ class Recorder:
         """{"state": "ok" | "paused", "code", "reason", "since", "retry_in", "buffered_bytes",
         "buffered_items", and counts of refused, thinned, superseded and dropped items}."""
         with self._lock:
-            b = self._buf
-            items = (len(b.creates) + sum(len(r) for r in b.metrics.values()) + len(b.events)
-                     + len(b.checkpoints) + len(b.live) + len(b.live_drops))
-            return {**self._state, "buffered_bytes": self._used(), "buffered_items": items,
+            items = _count(self._buf)
+            items += self._inflight[0]  # written only when its transaction commits
+            return {**self._state, "buffered_bytes": self._used() + self._inflight[1],
+                    "buffered_items": items,
                     **self._counts, "last_refused": list(self._refused)}
 
     def flush(self, timeout: float = 10.0) -> bool:
@@ -281,6 +287,7 @@ class Recorder:
                 batch, size = self._take()
                 self._bytes -= size
                 self._busy = True
+                self._inflight = (_count(batch), size)
             try:
                 refused = self.store.write_batch(batch)
             except Exception as exc:  # the database failed: keep it all and retry
@@ -290,6 +297,7 @@ class Recorder:
                 with self._lock:
                     self._give_back(batch)
                     self._bytes += size
+                    self._inflight = (0, 0)
                     if self._used() > self.max_bytes:
                         self._make_room(0)
                     if self._state["code"] != code:
@@ -312,6 +320,7 @@ class Recorder:
                     self._state = {"state": "ok", "code": None, "reason": None, "since": None,
                                    "retry_in": None}
                 self._counts["written_batches"] += 1
+                self._inflight = (0, 0)
                 for r in refused:
                     self._counts["refused"] += r["count"]
                     self._remember(r)
