@@ -122,3 +122,33 @@ def test_every_model_file_gets_a_200_or_a_422_on_model(shared_server, model_sess
     assert r.status_code in (200, 422), r.text[:300]
     if r.status_code == 422:
         assert r.json()["detail"][0]["field"] == "model"
+
+
+@pytest.fixture(scope="module")
+def csv_session(shared_server):
+    return attack.create(shared_server.base, {"preset": "xor"})
+
+
+cells = st.one_of(st.integers(-(10**6), 10**6).map(str), st.floats().map(repr),
+                  st.text(alphabet=st.characters(blacklist_characters=",\n\r\""), max_size=6),
+                  st.sampled_from(["", "nan", "inf", "1e400", "9" * 400]))
+
+
+@F8
+@FUZZ
+@given(header=st.lists(st.text(alphabet=st.characters(blacklist_characters=",\n\r\""),
+                               max_size=8), min_size=1, max_size=4),
+       rows=st.lists(st.lists(cells, min_size=1, max_size=4), max_size=8),
+       label=st.one_of(st.sampled_from(["-1", "0", "--1", "9" * 5000, "y", ""]),
+                       st.text(max_size=20)))
+@example(header=["a", "b", "y"], rows=[["1", "2", "0"], ["2", "1", "1"]], label="--1")
+def test_every_csv_upload_gets_a_200_or_a_422(shared_server, csv_session, header, rows,
+                                              label):
+    text = "\n".join(",".join(r) for r in [header, *rows]) + "\n"
+    with shared_server.http() as h:
+        r = h.post(f"/api/sessions/{csv_session['id']}/csv", params={"label": label},
+                   headers={"X-Control-Token": csv_session["token"]},
+                   files={"file": ("d.csv", text.encode("utf-8", "surrogatepass"))})
+    assert r.status_code in (200, 422), r.text[:300]
+    if r.status_code == 422:
+        assert all(d["field"] for d in r.json()["detail"])

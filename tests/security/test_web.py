@@ -298,3 +298,37 @@ def test_the_filter_redacts_access_log_arguments():
                                ("127.0.0.1:1", "GET", "/ws/a?token=abc", "1.1", 101), None)
     assert security.REDACT_FILTER.filter(record)
     assert "abc" not in record.getMessage() and "token=[redacted]" in record.getMessage()
+
+
+# ----------------------------------------------------------------------- settings
+def test_security_settings_read_from_the_environment():
+    from app.settings import Settings
+
+    s = Settings.from_env({"BACKPROP_ALLOWED_HOSTS": "lab.example, , other.example",
+                           "BACKPROP_ALLOW_ORIGINS": "https://a.example",
+                           "BACKPROP_ALLOW_TESTSERVER": "yes"})
+    assert s.allowed_hosts == ("lab.example", "other.example")
+    assert s.allow_origins == ("https://a.example",)
+    assert s.allow_testserver is True
+
+
+@pytest.mark.parametrize("env, name", [
+    ({"BACKPROP_ALLOW_TESTSERVER": "maybe"}, "BACKPROP_ALLOW_TESTSERVER"),
+])
+def test_a_bad_security_setting_in_the_environment_is_refused_by_name(env, name):
+    from app.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env(env)
+
+
+@pytest.mark.parametrize("name, value", [
+    ("allowed_hosts", "lab.example"), ("allowed_hosts", ("",)), ("allow_origins", (3,)),
+    ("allow_testserver", "yes"),
+])
+def test_a_bad_security_setting_is_refused_by_name(name, value):
+    from app.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError) as e:
+        Settings(**{name: value})
+    assert str(e.value).startswith(f"{name} (BACKPROP_{name.upper()}): ")
