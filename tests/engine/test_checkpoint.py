@@ -155,3 +155,16 @@ def test_data_that_no_longer_rebuilds_the_same_is_refused() -> None:
                            "state": json.dumps(state)})
     with pytest.raises(checkpoint.CheckpointError, match="data rebuilt"):
         checkpoint.restore(bad)
+
+
+def test_a_run_started_from_a_network_object_continues_bit_for_bit() -> None:
+    from engine.network import Network
+
+    tr0 = Trainer({"data": "xor", "samples": 80})
+    net = Network([tr0.X_train.shape[1], 6, 2], activation="relu", output="softmax", seed=5)
+    net.freeze(0)
+    tr = Trainer({"data": "xor", "samples": 80, "optimizer": "adam", "dropout": 0.1},
+                 model=net, preprocessing=tr0.preprocessing())
+    _train(tr, 12)
+    back = _continue_both(tr)
+    assert back.pretrained is not None and not back.net.layers[0].trainable
