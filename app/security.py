@@ -202,6 +202,12 @@ def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
 
 
+BAD_HOST = "host_not_allowed"
+BAD_ORIGIN = "origin_not_allowed"
+INTERNAL_ERROR = "internal_error"
+"""The codes of this module's answers (``code`` beside ``detail``)."""
+
+
 def bad_host_message(host: str | None) -> str:
     if not host:
         return "the request has no Host header; this server needs one"
@@ -232,18 +238,19 @@ class WebGuard:
         if kind == "websocket":
             page_scheme = "https" if scope.get("scheme") == "wss" else "http"
             if not self.policy.allows_host(host):
-                await _refuse_socket(scope, receive, send, 400, bad_host_message(host))
+                await _refuse_socket(scope, receive, send, 400, BAD_HOST, bad_host_message(host))
             elif not self.policy.allows_origin(origin, page_scheme, host or ""):
-                await _refuse_socket(scope, receive, send, 403, bad_origin_message(origin or ""))
+                await _refuse_socket(scope, receive, send, 403, BAD_ORIGIN,
+                                     bad_origin_message(origin or ""))
             else:
                 await self.app(scope, receive, send)
             return
         if not self.policy.allows_host(host):
-            await _answer(send, 400, bad_host_message(host), host or "")
+            await _answer(send, 400, BAD_HOST, bad_host_message(host), host or "")
             return
         if scope.get("method") in UNSAFE_METHODS and not self.policy.allows_origin(
                 origin, scope.get("scheme", "http"), host or ""):
-            await _answer(send, 403, bad_origin_message(origin or ""), host or "")
+            await _answer(send, 403, BAD_ORIGIN, bad_origin_message(origin or ""), host or "")
             return
         if scope.get("path") == "/docs":
             await self.app(scope, receive, _docs_sender(send, host or ""))
@@ -295,8 +302,8 @@ def _docs_sender(send: Send, host: str) -> Send:
     return sending
 
 
-async def _answer(send: Send, status: int, message: str, host: str) -> None:
-    body = json.dumps({"detail": message}).encode()
+async def _answer(send: Send, status: int, code: str, message: str, host: str) -> None:
+    body = json.dumps({"detail": message, "code": code}).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode()),
@@ -304,16 +311,16 @@ async def _answer(send: Send, status: int, message: str, host: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def _refuse_socket(scope: Scope, receive: Receive, send: Send, status: int,
+async def _refuse_socket(scope: Scope, receive: Receive, send: Send, status: int, code: str,
                          message: str) -> None:
-    """Refuse a websocket handshake with an HTTP status and {"detail"} where the server can
-    send one, else by closing before accepting (which servers answer 403)."""
+    """Refuse a websocket handshake with an HTTP status and {"detail", "code"} where the server
+    can send one, else by closing before accepting (which servers answer 403)."""
     connect = await receive()
     if connect.get("type") != "websocket.connect":
         return
     if "websocket.http.response" in (scope.get("extensions") or {}):
         _refused.set(True)
-        body = json.dumps({"detail": message}).encode()
+        body = json.dumps({"detail": message, "code": code}).encode()
         await send({"type": "websocket.http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode())]})
@@ -371,5 +378,6 @@ def internal_error(request: Request, exc: BaseException) -> JSONResponse:
     host = request.headers.get("host", "")
     return JSONResponse(
         {"detail": f"internal error {error_id}: the server could not answer this request; "
-                   "quote the id when you report it", "error_id": error_id},
+                   "quote the id when you report it", "code": INTERNAL_ERROR,
+         "error_id": error_id},
         status_code=500, headers=security_headers(host))

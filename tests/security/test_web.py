@@ -32,6 +32,7 @@ def sha(text: str) -> str:
 def test_a_foreign_host_is_refused_with_400_and_never_echoed_into_links(client):
     r = client.post("/api/sessions", json=SPIRAL, headers={"Host": "evil.example"})
     assert r.status_code == 400
+    assert r.json()["code"] == "host_not_allowed"
     detail = r.json()["detail"]
     assert "evil.example" in detail and "--allowed-hosts" in detail and "Host" in detail
     assert client.get("/api/health").json()["sessions"] == 0  # nothing was made
@@ -112,6 +113,7 @@ def test_a_websocket_from_another_site_is_refused(client):
             pass
     assert e.value.status_code == 403
     assert "evil.example" in e.value.json()["detail"]
+    assert e.value.json()["code"] == "origin_not_allowed"
     for origin in ("null", "http://testserver.evil.example", "https://testserver",
                    "http://testserver:8080"):
         with pytest.raises(WebSocketDenialResponse):
@@ -140,11 +142,13 @@ def test_a_websocket_to_a_foreign_host_is_refused_with_400(client):
         with client.websocket_connect(f"/ws/{sid}", headers={"Host": "evil.example"}):
             pass
     assert e.value.status_code == 400
+    assert e.value.json()["code"] == "host_not_allowed"
 
 
 def test_changes_from_another_site_are_refused_but_reads_are_not(client):
     r = client.post("/api/sessions", json=SPIRAL, headers={"Origin": "http://evil.example"})
     assert r.status_code == 403 and "Origin" in r.json()["detail"]
+    assert r.json()["code"] == "origin_not_allowed"
     assert client.get("/api/health").json()["sessions"] == 0
     s = client.post("/api/sessions", json=SPIRAL, headers={"Origin": "http://testserver"})
     assert s.status_code == 201
@@ -258,6 +262,7 @@ def test_an_unhandled_error_answers_500_with_an_id_that_the_log_line_carries(set
     error_id = body["error_id"]
     assert re.fullmatch(r"[0-9a-f]{8}", error_id)
     assert error_id in body["detail"] and "secret internals" not in r.text
+    assert body["code"] == "internal_error"
     assert r.headers["x-frame-options"] == "DENY"
     lines = [rec for rec in caplog.records if error_id in rec.getMessage()]
     assert lines and lines[0].exc_info is not None
