@@ -12,8 +12,9 @@ same batches, the same dropout masks, and apply the same optimizer updates. A ch
     counters           step, epoch, training seconds, last loss, divergence
     history            every recorded point (step, epoch, losses, accuracies, seconds)
     a step in progress its phase, the layers' caches (x, z, a, mask, da, dz) and pending values
-    data               an uploaded CSV file's rows, the standardizer, a model file, a check sum
-                       of the training rows (the data is rebuilt from the configuration)
+    data               an uploaded CSV file's rows and model file (unless left out), the
+                       standardizer, a check sum of the rows (the data is rebuilt from the
+                       configuration, and refused if it comes out different)
 
 as a safetensors file (engine/serialize.py): arrays as tensors, everything else as one JSON
 string in the metadata. Floats go through JSON's shortest round-trip repr, so they come back
@@ -64,8 +65,11 @@ def _epoch_order(tr: Trainer) -> Array:
     return np.asarray(order, dtype=np.int64)
 
 
-def save(trainer: Trainer) -> bytes:
-    """The bytes of a checkpoint of ``trainer``, from which ``restore`` rebuilds it."""
+def save(trainer: Trainer, *, include_data: bool = True) -> bytes:
+    """The bytes of a checkpoint of ``trainer``, from which ``restore`` rebuilds it.
+    ``include_data=False`` leaves out an uploaded CSV's rows and model file (the larger part
+    of such a run): keep them once (e.g. in the run's first checkpoint, see ``uploads``) and
+    hand them to ``restore``."""
     tr, net, opt = trainer, trainer.net, trainer.opt
     t: dict[str, Array] = {
         "params": net.params, "grads": net.grads, "update": net.update,
@@ -93,9 +97,9 @@ def save(trainer: Trainer) -> bytes:
     if tr._last_eval is not None:
         for k, v in tr._last_eval.items():
             t[f"last_eval.{k}"] = v
-    if tr.csv is not None:
+    if tr.csv is not None and include_data:
         t["csv.X"], t["csv.y"] = tr.csv.X, tr.csv.y
-    if tr.model_file is not None:
+    if tr.model_file is not None and include_data:
         t["model_file"] = np.frombuffer(tr.model_file, np.uint8)
     if tr.pretrained is not None:
         for k, v in tr.pretrained.state_dict().items():
@@ -121,6 +125,7 @@ def save(trainer: Trainer) -> bytes:
             "architecture": tr.pretrained.architecture(),
             "preprocessing": tr.pretrained_preprocessing},
         "data_digest": _data_digest(tr),
+        "model_file": tr.model_file is not None,
     }
     meta = {"format": FORMAT, "version": str(VERSION), "state": json.dumps(state)}
     return encode({k: np.asarray(v) for k, v in t.items()}, meta)
@@ -145,25 +150,42 @@ def read(blob: bytes) -> tuple[dict[str, Array], dict[str, Any]]:
     return tensors, state
 
 
-def restore(blob: bytes) -> Trainer:
-    """A Trainer in exactly the state ``save`` captured. Raises CheckpointError when the blob
-    is not a checkpoint or the run cannot be rebuilt as it was."""
+def uploads(blob: bytes) -> tuple[CsvData | None, bytes | None]:
+    """(the uploaded CSV data, the uploaded model file) a checkpoint holds, None for each it
+    does not hold."""
     t, s = read(blob)
+    csv = None
+    if s["csv"] is not None and "csv.X" in t:
+        c = s["csv"]
+        csv = CsvData(X=t["csv.X"], y=t["csv.y"], feature_names=c["feature_names"],
+                      class_names=c["class_names"], task=c["task"])
+    return csv, (t["model_file"].tobytes() if "model_file" in t else None)
+
+
+def restore(blob: bytes, *, csv: CsvData | None = None,
+            model_file: bytes | None = None) -> Trainer:
+    """A Trainer in exactly the state ``save`` captured. ``csv``/``model_file``: the uploads
+    of a checkpoint saved without them. Raises CheckpointError when the blob is not a
+    checkpoint or the run cannot be rebuilt as it was."""
+    t, s = read(blob)
+    held_csv, held_model = uploads(blob)
+    csv, model_file = held_csv or csv, held_model or model_file
+    if s.get("csv") is not None and csv is None:
+        raise CheckpointError("this checkpoint was saved without its uploaded CSV data; pass "
+                              "csv= (the run's first checkpoint holds it)")
+    if s.get("model_file") and model_file is None:
+        raise CheckpointError("this checkpoint was saved without its uploaded model file; "
+                              "pass model_file= (the run's first checkpoint holds it)")
     try:
-        return _rebuild(t, s)
+        return _rebuild(t, s, csv, model_file)
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, CheckpointError):
             raise
         raise CheckpointError(f"the checkpoint cannot be restored: {exc!r}") from None
 
 
-def _rebuild(t: dict[str, Array], s: dict[str, Any]) -> Trainer:
-    csv = None
-    if s["csv"] is not None:
-        c = s["csv"]
-        csv = CsvData(X=t["csv.X"], y=t["csv.y"], feature_names=c["feature_names"],
-                      class_names=c["class_names"], task=c["task"])
-    model_file = t["model_file"].tobytes() if "model_file" in t else None
+def _rebuild(t: dict[str, Array], s: dict[str, Any], csv: CsvData | None,
+             model_file: bytes | None) -> Trainer:
     model, pre = None, None
     if s["pretrained"] is not None:
         arch = dict(s["pretrained"]["architecture"])

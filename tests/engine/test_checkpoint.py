@@ -94,6 +94,21 @@ def test_frozen_layers_and_an_uploaded_csv_come_back() -> None:
     assert np.array_equal(back.data.standardizer.mean, tr.data.standardizer.mean)
 
 
+def test_a_checkpoint_without_its_upload_restores_with_the_upload_given() -> None:
+    rows = ["a,b,label"] + [f"{i % 7},{i % 3},{'x' if i % 2 else 'y'}" for i in range(40)]
+    tr = Trainer({"data": "csv", "samples": 40}, csv=parse_csv("\n".join(rows)))
+    first = checkpoint.save(tr)
+    _train(tr, 6)
+    light = checkpoint.save(tr, include_data=False)
+    assert len(light) < len(checkpoint.save(tr)) - 40 * 2 * 8  # the rows (x, y) left out
+    with pytest.raises(checkpoint.CheckpointError, match="without its uploaded CSV"):
+        checkpoint.restore(light)
+    csv, model_file = checkpoint.uploads(first)
+    assert csv is not None and model_file is None
+    back = checkpoint.restore(light, csv=csv)
+    assert_same_run(tr, back)
+
+
 def test_a_fine_tuned_zoo_model_continues_bit_for_bit() -> None:
     tr = Trainer({"data": "digits", "digits_task": "5-9", "model": "digits-0to4",
                   "train_per_class": 10, "batch_size": 10, "optimizer": "adam", "lr": 0.01})
