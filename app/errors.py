@@ -24,9 +24,12 @@ MESSAGE_CHARS = 400
 def short(value: Any, limit: int = ECHO_CHARS) -> Any:
     """``value`` as it may be echoed in an error: a string over ``limit`` characters cut to
     ``limit`` and "…"; a list or object whose JSON is over ``limit`` characters becomes the
-    start of that JSON and "…"; anything else as it is."""
+    start of that JSON and "…"; a whole number of more than ``limit`` digits, the start of
+    its digits and "…" (a string); anything else as it is."""
     if isinstance(value, str):
         return value if len(value) <= limit else value[:limit] + "…"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**limit:
+        return str(value)[:limit] + "…"
     if isinstance(value, list | tuple | dict):
         try:
             text = json.dumps(value, separators=(",", ":"), default=str)

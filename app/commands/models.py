@@ -53,11 +53,19 @@ def _raw_rows(raw: Any) -> Any:
                                   {"n": len(raw), "limit": MAX_PREDICT_ROWS, "said": 1})
     for i, row in enumerate(raw):
         for j, v in enumerate(row):
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            if isinstance(v, bool) or not isinstance(v, int | float) or not _finite(v):
                 raise PydanticCustomError(
                     "wrong_type", "row {i}, value {j} is {v}; every value must be a finite "
                     "number", {"i": i, "j": j, "v": repr(short(v)), "said": 1})
     return raw
+
+
+def _finite(v: float) -> bool:
+    """A number a float can hold (a whole number of 400 digits cannot)."""
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def _presenter_state(state: Any) -> Any:

@@ -157,6 +157,9 @@ def _handle(text: str, conn: Connection, session: Session, settings: Any,
                            f"{exc.pos}", position=exc.pos) from exc
         except RecursionError as exc:
             raise _too_deep() from exc
+        except ValueError as exc:  # e.g. a number of more digits than Python converts
+            raise AppError("bad_json", f"the message is not JSON this server reads: "
+                           f"{short(str(exc), 120)}") from exc
         if _depth(data) > MAX_DEPTH:
             raise _too_deep()
         if not isinstance(data, dict):
