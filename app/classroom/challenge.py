@@ -88,19 +88,23 @@ def meets(metric: str, value: float, target: float) -> bool:
 
 def violations(config: Mapping[str, Any], start: Mapping[str, Any], challenge: Challenge
                ) -> list[dict[str, Any]]:
-    """The constraints ``config`` breaks: [{"field", "value", "limit"}]; empty when none."""
+    """The constraints ``config`` breaks: [{"rule", "field", "value", "limit"}] (rule: data,
+    max_hidden_units or allowed_fields); empty when none."""
     c = challenge.constraints
     out: list[dict[str, Any]] = []
     if c.data is not None and config.get("data") != c.data:
-        out.append({"field": "data", "value": config.get("data"), "limit": c.data})
+        out.append({"rule": "data", "field": "data", "value": config.get("data"),
+                    "limit": c.data})
     units = sum(int(n) for n in config.get("layers", []))
     if c.max_hidden_units is not None and units > c.max_hidden_units:
-        out.append({"field": "layers", "value": units, "limit": c.max_hidden_units})
+        out.append({"rule": "max_hidden_units", "field": "layers", "value": units,
+                    "limit": c.max_hidden_units})
     if c.allowed_fields is not None:
         allowed = set(c.allowed_fields) | ({"data"} if c.data is not None else set())
         for name in cfgmod.FIELDS:
             if name not in allowed and config.get(name) != start.get(name):
-                out.append({"field": name, "value": config.get(name), "limit": start.get(name)})
+                out.append({"rule": "allowed_fields", "field": name, "value": config.get(name),
+                            "limit": start.get(name)})
     return out
 
 
