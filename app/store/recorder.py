@@ -72,7 +72,7 @@ class Recorder:
     """Buffers writes for one RunStore and writes them from its own thread."""
 
     def __init__(self, store: RunStore, *, max_bytes: int = 32 * 1024 * 1024,
-                 interval: float = 0.25, max_backoff: float = 30.0,
+                 interval: float = 1.0, max_backoff: float = 30.0,
                  batch_rows: int = 5000, batch_bytes: int = 8 * 1024 * 1024) -> None:
         """``max_bytes``: the buffer's cap; ``interval``: seconds between two writes;
         ``max_backoff``: longest pause between retries when the database fails;

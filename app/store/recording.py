@@ -207,22 +207,29 @@ def insert_metrics(conn: sa.Connection, run_id: str, rows: Sequence[Mapping[str,
 
 
 def _compact_run(conn: sa.Connection, run_id: str, cap: int) -> None:
-    cols = [metrics.c.id, *(metrics.c[k] for k in COLUMNS)]
-    points = [dict(r._mapping) for r in conn.execute(
-        sa.select(*cols).where(metrics.c.run_id == run_id).order_by(metrics.c.step,
-                                                                    metrics.c.id))]
-    kept = compact_oldest(points, cap)
-    newest = {p["id"] for p in points[-(cap // 2):]}
+    """Thin all but the newest cap // 2 rows until the run holds at most ``cap``."""
+    held = conn.execute(sa.select(sa.func.count()).select_from(metrics)
+                        .where(metrics.c.run_id == run_id)).scalar_one()
+    if held <= cap:
+        return
+    half = cap // 2
+    names = ("id", *COLUMNS)
+    cols = [metrics.c[k] for k in names]
+    old = [dict(zip(names, r, strict=True)) for r in conn.execute(
+        sa.select(*cols).where(metrics.c.run_id == run_id)
+        .order_by(metrics.c.step, metrics.c.id).limit(held - half))]
+    # the old rows thinned to fit beside the newest half, which stays whole
+    kept = compact_oldest(old + [{} for _ in range(half)], cap)[:-half]
     kept_ids = {p["id"] for p in kept}
-    gone = [p["id"] for p in points if p["id"] not in kept_ids]
-    thinned = [i for i in kept_ids if i not in newest]
+    gone = [p["id"] for p in old if p["id"] not in kept_ids]
+    thinned = list(kept_ids)
     for s in range(0, len(gone), _CHUNK):
         conn.execute(metrics.delete().where(metrics.c.id.in_(gone[s:s + _CHUNK])))
     for s in range(0, len(thinned), _CHUNK):
         conn.execute(metrics.update().where(metrics.c.id.in_(thinned[s:s + _CHUNK]))
                      .values(compacted=True))
     conn.execute(runs.update().where(runs.c.id == run_id).values(
-        points=len(kept), bytes=runs.c.bytes - ROW_BYTES * len(gone)))
+        points=len(kept) + half, bytes=runs.c.bytes - ROW_BYTES * len(gone)))
 
 
 # ---------------------------------------------------------------------- events
