@@ -15,6 +15,7 @@ between two measurements is not seen.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -125,13 +126,15 @@ def measure(tr: Trainer, start_config: Mapping[str, Any], since_step: int,
     if out["violations"]:
         return out
     h = tr.history
-    for i, step in enumerate(h["step"]):
+    steps = h["step"]
+    out["scanned"] = int(steps[-1]) if steps else since_step  # no point up to here met it
+    for i in range(bisect.bisect_right(steps, since_step), len(steps)):  # steps ascend
         epoch = h["epoch"][i]
-        if step <= since_step or (c.max_epochs is not None and epoch > c.max_epochs):
-            continue
+        if c.max_epochs is not None and epoch > c.max_epochs:
+            break
         value = h[goal.metric][i]
         if meets(goal.metric, value, goal.target):
-            out["met"] = {"step": int(step), "epoch": float(epoch), "value": float(value)}
+            out["met"] = {"step": int(steps[i]), "epoch": float(epoch), "value": float(value)}
             break
     return out
 

@@ -11,11 +11,12 @@ from ..runs import HISTORY_COLUMNS
 from ..session import Session
 from ..sessions import SessionManager
 from .challenge import measure
-from .registry import Classroom
+from .registry import ClassRegistry, Classroom
 from .roster import Student
 
 SPARK_POINTS = 30
 MEASURE_TIMEOUT = 1.0  # seconds the class view waits for the students' workers
+MEASURE_EVERY = 1.0  # seconds: a class with a challenge is measured this often
 _ACC = HISTORY_COLUMNS.index("test_acc")
 
 
@@ -32,9 +33,9 @@ def _measure_on_worker(cls: Classroom, student: Student) -> Any:
     def run(s: Session) -> dict[str, Any]:
         gen = s.gen
         since = student.fork_step if gen == student.fork_gen else -1
-        broke_gen, broke_step = student.broke
-        if broke_gen == gen:
-            since = max(since, broke_step)
+        for seen_gen, seen_step in (student.broke, student.scanned):
+            if seen_gen == gen:  # points up to here cannot count (or did not meet the goal)
+                since = max(since, seen_step)
         m = measure(s.trainer, student.fork_config, since, challenge)
         m["gen"] = gen
         return m
@@ -51,7 +52,9 @@ def _record(cls: Classroom, student: Student, m: dict[str, Any], now: float) -> 
         student.broke = (m["gen"], m["step"])
         return
     met = m.get("met")
-    if met is not None and student.reached is None:
+    if met is None:
+        student.scanned = (m["gen"], m["scanned"])
+    elif student.reached is None:
         student.reached = {**met, "seconds": round(now - cls.challenge_set, 3),
                            "seconds_since_fork": round(now - student.forked_at, 3)}
 
@@ -74,6 +77,31 @@ async def measure_all(cls: Classroom, manager: SessionManager) -> None:
     for student, f in jobs:
         if f in done and f.exception() is None:
             _record(cls, student, f.result(), now)
+
+
+async def measure_if_due(cls: Classroom, manager: SessionManager) -> None:
+    """Measure the class's forks unless that was done less than ``MEASURE_EVERY`` ago."""
+    if time.monotonic() - cls.measured_at >= MEASURE_EVERY:
+        cls.measured_at = time.monotonic()
+        await measure_all(cls, manager)
+
+
+async def watch(reg: ClassRegistry) -> None:
+    """Measure every class that has a challenge about once a second, so the time a run takes
+    to reach the goal does not wait for someone to read the class view; ends classes that
+    ended (sweep), and stops when no class is left."""
+    while reg.classes:
+        await asyncio.sleep(MEASURE_EVERY)
+        reg.sweep()
+        for cls in list(reg.classes.values()):
+            if cls.challenge is not None:
+                await measure_if_due(cls, reg.manager)
+
+
+def ensure_watch(reg: ClassRegistry) -> None:
+    """(event loop) Start ``watch`` unless it runs."""
+    if reg.watcher is None or reg.watcher.done():
+        reg.watcher = asyncio.get_running_loop().create_task(watch(reg))
 
 
 def roster_entry(student: Student, manager: SessionManager, base: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ ended code answers ``410`` (``class_ended``) for ``ENDED_KEPT_SECONDS`` (24 hour
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import threading
 import time
@@ -84,6 +85,7 @@ class ClassRegistry:
         self.classes: dict[str, Classroom] = {}
         self.ended: OrderedDict[str, tuple[float, str]] = OrderedDict()  # code: (when, why)
         self._lock = threading.Lock()
+        self.watcher: asyncio.Task[None] | None = None  # progress.watch, while classes run
 
     # ------------------------------------------------------------------ start and end
     def start(self, session: Session, raw_name: object) -> Classroom:

@@ -71,9 +71,14 @@ class Student:
     measured: dict[str, Any] | None = None  # the server's last measurement of the fork
     reached: dict[str, Any] | None = None  # when the fork first met the challenge
     broke: tuple[int, int] = (-1, -1)  # (history generation, step) a constraint was last broken
+    scanned: tuple[int, int] = (-1, -1)  # (generation, step) up to which no point met the goal
 
     def check_token(self, token: str | None) -> bool:
         return token is not None and secrets.compare_digest(token, self.token)
+
+    def restart_count(self) -> None:
+        """A new run or a new challenge: nothing reached, nothing scanned, nothing broken."""
+        self.reached, self.broke, self.scanned = None, (-1, -1), (-1, -1)
 
     def state(self, fork_clients: int, now: float | None = None) -> str:
         now = time.monotonic() if now is None else now

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from ..classroom import fork as forking
 from ..classroom.challenge import Challenge
 from ..classroom.limiter import ATTEMPTS
-from ..classroom.progress import leaderboard, measure_all, roster_entry
+from ..classroom.progress import ensure_watch, leaderboard, measure_if_due, roster_entry
 from ..classroom.qr import qr_svg
 from ..classroom.registry import IDLE_SECONDS, ClassRegistry, Classroom
 from ..classroom.roster import PRESENCE_SECONDS, clean_name
@@ -35,7 +35,6 @@ router = APIRouter(prefix="/api/classes", tags=["classes"])
 pages = APIRouter(include_in_schema=False)
 
 MESSAGE_CHARS = 280
-MEASURE_EVERY = 0.5  # seconds: the class view measures the forks at most this often
 _registry_lock = threading.Lock()
 
 ClassToken = Annotated[str | None, Header(alias="X-Class-Token", max_length=200)]
@@ -97,8 +96,8 @@ def _class_answer(request: Request, cls: Classroom) -> dict[str, Any]:
 
 
 @router.post("", status_code=201, responses={403: {}, 404: {}, 409: {}, 503: {}})
-def start_class(body: StartClass, request: Request, manager: ManagerDep,
-                token: ControlToken = None) -> Any:
+async def start_class(body: StartClass, request: Request, manager: ManagerDep,
+                      token: ControlToken = None) -> Any:
     """Start a class run from the teacher's session (its control token in X-Control-Token).
     The answer's ``class_token`` runs the class; keep it on the teacher's page."""
     session = manager.get(body.session)
@@ -111,9 +110,11 @@ def start_class(body: StartClass, request: Request, manager: ManagerDep,
                                 "X-Control-Token header" if token is None else
                                 "the control token is wrong for this session", status=403))
     try:
-        cls = registry(request).start(session, body.name)
+        reg = registry(request)
+        cls = reg.start(session, body.name)
     except AppError as exc:
         return refused(exc)
+    ensure_watch(reg)
     return {**_class_answer(request, cls), "class_token": cls.token}
 
 
@@ -244,7 +245,8 @@ async def fork_run(code: str, student_id: str, request: Request, manager: Manage
     old, student.fork_id = student.fork_id, session.id
     student.fork_gen, student.fork_step, student.fork_config = gen, step, config
     student.forked_at, student.mode = time.monotonic(), "trying"
-    student.measured, student.reached, student.broke = None, None, (-1, -1)
+    student.measured = None
+    student.restart_count()
     if old is not None and old != session.id:
         manager.remove(old)
     base = _base(request)
@@ -298,9 +300,7 @@ async def class_view(code: str, request: Request, manager: ManagerDep,
         cls = _teacher(request, code, token)
     except AppError as exc:
         return refused(exc)
-    if time.monotonic() - cls.measured_at >= MEASURE_EVERY:
-        cls.measured_at = time.monotonic()
-        await measure_all(cls, manager)
+    await measure_if_due(cls, manager)
     base = _base(request)
     roster = [roster_entry(s, manager, base) for s in list(cls.students.values())]
     return {**_class_answer(request, cls), "students": roster,
@@ -341,8 +341,8 @@ def project(code: str, body: Project, request: Request, manager: ManagerDep,
 
 
 @router.put("/{code}/challenge", responses={403: {}, 404: {}, 410: {}, 422: {}})
-def set_challenge(code: str, body: Challenge, request: Request,
-                  token: ClassToken = None) -> Any:
+async def set_challenge(code: str, body: Challenge, request: Request,
+                        token: ClassToken = None) -> Any:
     """Set the challenge (a new one starts every student's count again)."""
     try:
         cls = _teacher(request, code, token)
@@ -351,7 +351,8 @@ def set_challenge(code: str, body: Challenge, request: Request,
     cls.challenge, cls.challenge_set = body, time.monotonic()
     cls.measured_at = 0.0
     for s in cls.students.values():
-        s.reached, s.broke = None, (-1, -1)
+        s.restart_count()
+    ensure_watch(registry(request))
     return {"challenge": body.model_dump()}
 
 
@@ -363,7 +364,7 @@ def clear_challenge(code: str, request: Request, token: ClassToken = None) -> Re
         return refused(exc)
     cls.challenge = None
     for s in cls.students.values():
-        s.reached = None
+        s.restart_count()
     return Response(status_code=204)
 
 

@@ -53,11 +53,8 @@ def _drive(client: Any, fork: dict[str, Any], *commands: dict[str, Any]) -> None
 
 
 def _view(client: Any, cls: dict[str, Any]) -> dict[str, Any]:
-    from app.routes import classes
-
     cls_obj = client.app.state.classes.classes[cls["code"]]
-    cls_obj.measured_at = 0.0  # measure now, whatever the last read
-    assert classes.MEASURE_EVERY > 0
+    cls_obj.measured_at = 0.0  # measure now, whatever the last measurement
     r = client.get(f"/api/classes/{cls['code']}", headers=teacher_headers(cls))
     assert r.status_code == 200
     return r.json()
@@ -191,3 +188,18 @@ def test_violations_name_the_field_its_value_and_the_limit():
     assert got["allowed_fields", "layers"]["value"] == [12, 12]
     assert got["allowed_fields", "batch_size"]["limit"] == start["batch_size"]
     assert got["data", "data"]["limit"] == "circle"
+
+
+def test_the_server_measures_a_class_with_a_challenge_without_anyone_reading_the_view(client):
+    import time
+
+    cls = _class(client)
+    client.put(f"/api/classes/{cls['code']}/challenge", json=GOAL, headers=teacher_headers(cls))
+    st = join(client, cls["code"])
+    _drive(client, _fork(client, cls, st), {"type": "step", "n": 300})
+    student = client.app.state.classes.classes[cls["code"]].students[st["student_id"]]
+    deadline = time.monotonic() + 10
+    while student.reached is None:
+        assert time.monotonic() < deadline, "the class was not measured in 10 s"
+        time.sleep(0.05)
+    assert student.reached["value"] >= 0.9 and student.measured["step"] == 300
