@@ -49,8 +49,8 @@ def _raw_rows(raw: Any) -> Any:
         raise PydanticCustomError("wrong_type" if not isinstance(raw, list) or raw
                                   else "out_of_range", "not a list of rows")
     if len(raw) > MAX_PREDICT_ROWS:
-        raise PydanticCustomError("too_large", "{n} rows is too many; at most {limit} at once",
-                                  {"n": len(raw), "limit": MAX_PREDICT_ROWS, "said": 1})
+        raise PydanticCustomError("too_large", "{size} rows is too many; at most {limit} at once",
+                                  {"size": len(raw), "limit": MAX_PREDICT_ROWS, "said": 1})
     for i, row in enumerate(raw):
         for j, v in enumerate(row):
             if isinstance(v, bool) or not isinstance(v, int | float) or not _finite(v):
@@ -73,9 +73,9 @@ def _presenter_state(state: Any) -> Any:
         size = len(json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode())
         if size > MAX_PRESENTER_BYTES:
             raise PydanticCustomError(
-                "too_large", "{size} bytes is too large; a presenter state may be at most "
-                "{limit} bytes of JSON",
-                {"size": f"{size:,}", "limit": f"{MAX_PRESENTER_BYTES:,}", "said": 1})
+                "too_large", f"{size:,} bytes is too large; a presenter state may be at most "
+                f"{MAX_PRESENTER_BYTES:,} bytes of JSON",
+                {"size": size, "limit": MAX_PRESENTER_BYTES, "said": 1})
     return state
 
 
@@ -189,8 +189,10 @@ def field_error(command: str, model: type[CommandModel], e: ErrorDetails,
     if kind in ("missing", "missing_field") and name not in data:
         return AppError("missing_field", f"{name}: {command} needs \"{name}\": {allowed}",
                         name, None, command=command)
-    if (e.get("ctx") or {}).get("said"):  # a check that says what is wrong in its own words
-        return AppError(kind, f"{name}: {e['msg']}", name, short(value))
+    ctx = e.get("ctx") or {}
+    if ctx.get("said"):  # a check that says what is wrong in its own words, and its numbers
+        numbers = {k: v for k, v in ctx.items() if k in ("size", "limit")}
+        return AppError(kind, f"{name}: {e['msg']}", name, short(value), **numbers)
     code = "wrong_type" if kind in WRONG_TYPE or kind == "missing_field" else "out_of_range"
     return AppError(code, f"{name}: {short(value)!r} is not allowed; it must be {allowed}",
                     name, short(value))

@@ -48,14 +48,15 @@ class DenialLogFilter(logging.Filter):
 DENIAL_LOG_FILTER = DenialLogFilter()
 
 
-async def _deny(websocket: WebSocket, status: int, code: str, message: str) -> None:
+async def _deny(websocket: WebSocket, status: int, code: str, message: str,
+                **fields: Any) -> None:
     """Refuse the handshake with an HTTP status and a JSON body {"detail", "code"}: a denial
     response where the server supports one, else a close before accepting (which servers
     answer 403)."""
     if "websocket.http.response" in websocket.scope.get("extensions", {}):
         _denied.set(True)
-        await websocket.send_denial_response(JSONResponse({"detail": message, "code": code},
-                                                          status))
+        body = {"detail": message, "code": code, **fields}
+        await websocket.send_denial_response(JSONResponse(body, status))
     else:
         await websocket.close(code=4000 + status, reason=message[:120])
 
@@ -80,7 +81,8 @@ async def session_socket(websocket: WebSocket, session_id: str,
         role = "control"
     if session.viewers >= settings.max_viewers:
         await _deny(websocket, 503, "too_many_clients",
-                    f"this session already has {settings.max_viewers} clients, its limit")
+                    f"this session already has {settings.max_viewers} clients, its limit",
+                    limit=settings.max_viewers)
         return
     await websocket.accept()
     conn = Connection(session, role, asyncio.get_running_loop())
@@ -159,7 +161,7 @@ def _handle(text: str, conn: Connection, session: Session, settings: Any,
             raise _too_deep() from exc
         except ValueError as exc:  # e.g. a number of more digits than Python converts
             raise AppError("bad_json", f"the message is not JSON this server reads: "
-                           f"{short(str(exc), 120)}") from exc
+                           f"{short(str(exc), 120)}", position=None) from exc
         if _depth(data) > MAX_DEPTH:
             raise _too_deep()
         if not isinstance(data, dict):

@@ -63,9 +63,10 @@ CODED = ("error", "notice", "diverged")
 @pytest.fixture(autouse=True)
 def every_event_has_a_code(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
     """Every error, notice and diverged event the server sends during a test carries a code
-    from app/codes.py (each event is made into text by app.frames.dumps, once)."""
+    from app/codes.py and the fields listed for it (each event is made into text by
+    app.frames.dumps, once)."""
     from app import frames
-    from app.codes import CODES
+    from app.codes import CODES, FIELDS
 
     seen: list[dict[str, Any]] = []
     real = frames.dumps
@@ -79,3 +80,5 @@ def every_event_has_a_code(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dic
     yield seen
     bad = [e for e in seen if e.get("code") not in CODES]
     assert not bad, f"events without a code from app/codes.py: {bad[:3]}"
+    lacking = [e for e in seen if not set(FIELDS.get(e["code"], ())) <= set(e)]
+    assert not lacking, f"events without the fields app/codes.py lists: {lacking[:3]}"
