@@ -157,7 +157,7 @@ function onFrame(buffer) {
   try { head = decodeHeader(buffer); } catch (err) { console.warn(String(err)); return; }
   const { header, dataOffset } = head;
   if (header.kind === "data") dispatch({ type: "data", arrays: decodeArrays(buffer, header, dataOffset) });
-  else dispatch({ type: "frame", buffer, header, dataOffset });
+  else dispatch({ type: "frame", buffer, header, dataOffset, at: performance.now() });
 }
 
 async function checkSessionGone() {
@@ -186,7 +186,10 @@ function tick() {
       return;
     }
     state = reduce(state, { type: "decoded", latest, frame });
-    for (const v of [network, surface, digits, confusion, inspector, teaching, finetune]) v.update(frame);
+    // a diverged step's frame is not drawn: the views keep the last good step (the banner says so)
+    const shown = state.goodFrame ?? frame;
+    for (const v of [network, surface, digits, confusion, inspector]) v.update(shown);
+    for (const v of [teaching, finetune]) v.update(frame);
     if (frame.arrays.grad_norm) gradLog.add(header.step, frame.arrays.grad_norm);
     fresh = true;
     status.counters(state);

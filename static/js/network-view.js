@@ -7,7 +7,7 @@
 
 import { diverging, css, paintDiverging } from "./colors.js";
 import { FEATURES } from "./forward.js";
-import { formatNumber } from "./scales.js";
+import { formatNumber, maxFiniteAbs } from "./scales.js";
 import { t } from "./i18n.js";
 import { beginDraw } from "./canvas.js";
 
@@ -250,7 +250,7 @@ export class NetworkView {
     let maxAbs = 1e-12;
     for (let l = 0; l < L; l++) {
       const W = A[`${key}${l}`];
-      if (W) for (const v of W) if (Math.abs(v) > maxAbs) maxAbs = Math.abs(v);
+      if (W) maxAbs = Math.max(maxAbs, maxFiniteAbs(W)); // NaN and ±∞ have no width to scale to
     }
     this.scale = maxAbs;
 
@@ -300,7 +300,7 @@ export class NetworkView {
     let bMax = 1e-12;
     for (let l = 0; l < L; l++) {
       const b = A[`${bkey}${l}`];
-      if (b) for (const v of b) if (Math.abs(v) > bMax) bMax = Math.abs(v);
+      if (b) bMax = Math.max(bMax, maxFiniteAbs(b));
     }
 
     // nodes

@@ -58,6 +58,16 @@ export function extent(values, positive = false) {
   return lo === Infinity ? null : [lo, hi];
 }
 
+/** The largest |v| over the finite values (0 when there are none): NaN and ±∞ are left out. */
+export function maxFiniteAbs(values) {
+  let m = 0;
+  for (const v of values) {
+    const a = Math.abs(v);
+    if (a > m && a !== Infinity) m = a;
+  }
+  return m;
+}
+
 /**
  * Debiased exponential moving average, as Adam debiases its moments:
  * m_t = β m_{t-1} + (1 − β) x_t,  s_t = m_t / (1 − β^t), t counting finite values only.

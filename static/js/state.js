@@ -10,6 +10,7 @@
 
 import { History } from "./history.js";
 import { formatCount } from "./scales.js";
+import { addSample, NO_RATE } from "./rate.js";
 
 /** Commands that run training: refused once the run has diverged. */
 const RUN_COMMANDS = ["play", "step", "epoch"];
@@ -28,6 +29,8 @@ export function initialState({ sessionId = null, role = "control" } = {}) {
     step: 0, epoch: 0, diverged: null, race: null, until: null,
     lesson: null, presenter: null, phase: null,
     data: null, latest: null, drawnLatest: null, frame: null,
+    goodFrame: null, // the newest decoded frame whose loss is finite (what a divergence leaves)
+    rate: NO_RATE, // steps and epochs per second, measured from the frames (rate.js)
     history: new History(),
     framesIn: 0, framesDrawn: 0, ticks: 0, drawMs: 0,
     connected: false, connection: null, recoveries: 0,
@@ -40,6 +43,15 @@ export function initialState({ sessionId = null, role = "control" } = {}) {
 /** The words of an event with a code ({code, ev}); without one, the server's own message. */
 export function eventWords(ev) {
   return ev.code ? { code: ev.code, ev } : { text: ev.message ?? "" };
+}
+
+/**
+ * Whether a frame's numbers can be shown: its training loss is finite (a diverged step's metrics
+ * arrive as null, NaN or infinity). A frame without metrics is shown as it is.
+ */
+export function isGoodFrame(frame) {
+  const m = frame?.header?.metrics;
+  return !m || m.train_loss === undefined || Number.isFinite(m.train_loss);
 }
 
 /** The state after one event. The state passed in is not changed (the history log aside). */
@@ -63,6 +75,8 @@ export function reduce(state, ev) {
       s.until = ev.until ?? null;
       s.lesson = ev.lesson ?? null;
       s.presenter = ev.presenter ?? null;
+      s.goodFrame = null;
+      s.rate = NO_RATE;
       change("role", "config", "info", "runnerTags", "runState", "diverged", "counters");
       break;
     case "state":
@@ -71,6 +85,7 @@ export function reduce(state, ev) {
       s.speed = ev.speed;
       s.step = ev.step;
       s.epoch = ev.epoch;
+      if (!ev.running) s.rate = NO_RATE;
       if (ev.step === 0 && s.diverged) { s.diverged = null; change("diverged"); }
       change("runState", "counters");
       break;
@@ -86,6 +101,7 @@ export function reduce(state, ev) {
       else change("context");
       if (ev.rebuilt) {
         s.diverged = null;
+        s.goodFrame = null; // a new network: the old weights no longer fit it
         s.rebuildSaid = true;
         change("diverged");
         say("rebuilt", "info", { key: ev.rebuilt === "data" ? "rebuilt_data" : "rebuilt_network" });
@@ -98,6 +114,7 @@ export function reduce(state, ev) {
     case "diverged":
       s.diverged = ev;
       s.running = false;
+      s.rate = NO_RATE;
       change("runState", "diverged");
       break;
     case "notice":
@@ -131,6 +148,10 @@ export function reduce(state, ev) {
       s.step = header.step;
       s.epoch = header.epoch;
       if (header.running !== undefined) s.running = header.running;
+      if (ev.at !== undefined && s.running) {
+        s.rate = addSample(state.rate, { at: ev.at, step: header.step, epoch: header.epoch });
+        change("rate");
+      }
       s.latest = ev; // newest wins; older ones are never drawn
       break;
     }
@@ -141,6 +162,7 @@ export function reduce(state, ev) {
     case "decoded": // the drawing loop decoded the newest frame
       s.drawnLatest = ev.latest;
       s.frame = ev.frame;
+      if (isGoodFrame(ev.frame)) s.goodFrame = ev.frame;
       change("frame", "counters");
       break;
     case "tick": // one animation frame; `ms` when it drew a new frame
@@ -149,6 +171,7 @@ export function reduce(state, ev) {
       break;
     case "connection": // the socket's status: {state: "open" | "closed", recovered, attempt, retryIn}
       s.connection = { ...ev };
+      if (ev.state === "closed") s.rate = NO_RATE;
       if (ev.state !== "connecting") s.connected = ev.state === "open";
       if (ev.state === "open" && ev.recovered) s.recoveries = state.recoveries + 1;
       change("connection");

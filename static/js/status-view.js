@@ -4,6 +4,9 @@
 import { formatCount, formatNumber } from "./scales.js";
 import { divergedText, t } from "./i18n.js";
 import { measureTopbar, removeToast, setBanner } from "./page-ui.js";
+import { formatRate } from "./rate.js";
+
+const RATE_SHOW_MS = 250; // the speed readout changes at most four times a second (readable)
 
 const $ = (s) => document.querySelector(s);
 
@@ -23,6 +26,7 @@ export class StatusView {
     const c = new Set(state.changed);
     if (all || c.has("runState")) this.runState(state);
     if (all || c.has("counters")) this.counters(state);
+    if (all || c.has("rate") || c.has("runState") || c.has("diverged")) this.rate(state, all || !c.has("rate"));
     if (all || c.has("diverged")) this.diverged(state);
     if (all || c.has("runnerTags")) this.runnerTags(state);
     if (c.has("connection")) this.connection(state);
@@ -41,11 +45,28 @@ export class StatusView {
   counters(state) {
     $("#epoch").textContent = formatCount(state.epoch, 6);
     $("#step").textContent = formatCount(state.step);
-    const m = state.frame?.header?.metrics;
+    // after a divergence: the last good step's numbers (the banner says so), never "–"
+    const shown = state.goodFrame ?? state.frame;
+    const m = shown?.header?.metrics;
+    const stale = Boolean(state.frame && shown !== state.frame);
+    for (const id of ["#m-train-loss", "#m-test-loss", "#m-test-acc"]) {
+      $(id).classList.toggle("stale", stale);
+      $(id).title = stale ? t("metrics_last_good", { n: formatCount(shown.header.step) }) : "";
+    }
     $("#m-train-loss").textContent = m ? formatNumber(m.train_loss, 3) : "–";
     $("#m-test-loss").textContent = m ? formatNumber(m.test_loss, 3) : "–";
     $("#m-test-acc").textContent = m && m.test_acc !== null && Number.isFinite(m.test_acc)
       ? `${formatNumber(100 * m.test_acc, 3)} %` : "–";
+  }
+
+  /** Steps and epochs per second, measured from the frames (rate.js); "–" while stopped. */
+  rate(state, now = false) {
+    const t0 = performance.now();
+    if (!now && t0 - (this.rateShownAt ?? -Infinity) < RATE_SHOW_MS) return;
+    this.rateShownAt = t0;
+    const { epochsPerSecond: e, stepsPerSecond: s } = state.rate;
+    $("#rate-epochs").textContent = t("rate_epochs", { n: formatRate(e) });
+    $("#rate-steps").textContent = t("rate_steps", { n: formatRate(s) });
   }
 
   diverged(state) {

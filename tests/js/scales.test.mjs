@@ -106,3 +106,9 @@ test("thinTicks keeps at most max ticks, evenly, from the first", () => {
   assert.deepEqual(thinTicks(ticks, 2), [1e-6, 1e-2]);
   assert.equal(thinTicks(ticks, 0).length, 1);
 });
+
+test("maxFiniteAbs: the network's edge scale leaves NaN and infinities out", async () => {
+  const { maxFiniteAbs } = await import("../../static/js/scales.js");
+  assert.equal(maxFiniteAbs(Float32Array.from([0.5, -1.7, NaN, Infinity, -Infinity])), 1.7);
+  assert.equal(maxFiniteAbs([NaN, Infinity]), 0);
+});

@@ -180,3 +180,29 @@ test("session: the page's own session id, token and role", () => {
   assert.deepEqual([s.sessionId, s.token, s.role], ["x", "tok", "control"]);
   assert.ok(s.changed.includes("role"));
 });
+
+// ------------------------------------------------------------------ after a divergence
+const decoded = (step, metrics) => ({ type: "decoded", latest: { step }, frame: { header: { step, metrics }, arrays: {} } });
+
+test("after a divergence the last good step's frame stays what the counters and the network show", () => {
+  let s = hello();
+  s = reduce(s, decoded(10, { train_loss: 0.5, test_loss: 0.6, train_acc: 0.8, test_acc: 0.75 }));
+  assert.equal(s.goodFrame.header.step, 10);
+  // the diverged step's metrics arrive as null (JSON has no infinity), or NaN
+  s = reduce(s, { type: "diverged", step: 13, quantity: "loss" });
+  s = reduce(s, decoded(12, { train_loss: null, test_loss: null, train_acc: null, test_acc: null }));
+  assert.equal(s.frame.header.step, 12);
+  assert.equal(s.goodFrame.header.step, 10, "the null metrics frame is not a good one");
+  assert.equal(s.goodFrame.header.metrics.train_loss, 0.5);
+  s = reduce(s, decoded(13, { train_loss: NaN, test_loss: Infinity }));
+  assert.equal(s.goodFrame.header.step, 10);
+  // a regression run has no accuracy: null there is no divergence
+  s = reduce(s, decoded(14, { train_loss: 0.2, test_loss: 0.3, train_acc: null, test_acc: null }));
+  assert.equal(s.goodFrame.header.step, 14);
+});
+
+test("a rebuilt network forgets the last good frame (its weights no longer fit)", () => {
+  let s = reduce(hello(), decoded(10, { train_loss: 0.5 }));
+  s = reduce(s, { type: "config", config: CONFIG, info: INFO, rebuilt: "network" });
+  assert.equal(s.goodFrame, null);
+});
