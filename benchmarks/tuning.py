@@ -125,6 +125,8 @@ def main() -> None:
             times[name].append(seconds)
         for w in starts:
             starts[w].append(startup(w))
+        print("  round: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items() if v)
+              + f"; load {os.getloadavg()[0]:.1f}", flush=True)
     if cluster is not None:
         cluster.close()
     print(f"{'executor':<18}{'seconds':>9}{'trials/s':>10}{'start s':>9}"

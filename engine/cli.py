@@ -289,6 +289,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                            progress=progress)
     except SweepError as exc:
         raise UsageError(str(exc)) from None
+    except ValueError as exc:  # --workers out of range
+        raise UsageError(f"--{exc}") from None
     finally:
         bar.close()
     result.write_csv(args.out)
@@ -358,7 +360,7 @@ def parser() -> argparse.ArgumentParser:
     sw.add_argument("--out", metavar="RESULTS.csv", required=True,
                     help="write a row per trial and seed here")
     where = sw.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_positive, default=1,
+    where.add_argument("--workers", type=_positive, default=1, metavar="N",
                        help="local worker processes (default 1)")
     where.add_argument("--dask-scheduler", metavar="ADDRESS",
                        help="run on this Dask cluster, e.g. tcp://10.0.0.5:8786")

@@ -112,8 +112,9 @@ def load_sweep(path: str | Path) -> Sweep:
 
 # -------------------------------------------------------------------------- executors
 class LocalPool:
-    """Runs in a pool of worker processes, at most ``workers`` in flight; survives a worker's
-    death (see the module's docstring)."""
+    """Runs in a pool of worker processes; survives a worker's death (see the module's
+    docstring). Each worker has one run waiting beside the one it runs, so it never idles while
+    the parent, busy or descheduled, hands out the next."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
@@ -147,7 +148,7 @@ class LocalPool:
                     task = suspects.popleft()
                     in_flight[self.pool.submit(run_trial, task)] = (task, True)
             else:
-                while queue and len(in_flight) < self.workers:
+                while queue and len(in_flight) < 2 * self.workers:  # one waiting per worker
                     task = queue.popleft()
                     in_flight[self.pool.submit(run_trial, task)] = (task, False)
             finished, _ = wait(list(in_flight), timeout=0.5, return_when=FIRST_COMPLETED)
