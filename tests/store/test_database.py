@@ -144,3 +144,46 @@ def test_default_data_dir_follows_xdg() -> None:
 def test_an_unsupported_url_is_named() -> None:
     with pytest.raises(StoreOpenError, match="only sqlite:/// and postgresql"):
         RunStore("mysql://user@host/db")
+
+
+def test_app_instances_starting_together_on_one_postgresql_store_both_open(postgres: object
+                                                                            ) -> None:
+    url = postgres.new_database()  # type: ignore[attr-defined]
+    opened: list[RunStore] = []
+    errors: list[BaseException] = []
+
+    def open_one() -> None:
+        try:
+            opened.append(RunStore(url))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_one) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert errors == [] and len(opened) == 3
+        with opened[0].engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar() == 1
+        a, b = opened[0], opened[1]
+        ids = [a.create_run(OWNER, name=f"r{i}", config=CFG)["id"] for i in range(2)]
+
+        def write(store: RunStore, run_id: str) -> None:
+            for s in range(40):
+                store.add_metrics(run_id, [row(s)])
+                store.add_checkpoint(run_id, s, "periodic", b"x" * 100)
+
+        ts = [threading.Thread(target=write, args=(st, i)) for st, i in zip((a, b), ids,
+                                                                            strict=True)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        usage = a.usage(OWNER)
+        expected = 2 * (40 * 100 + 8 * (100 + 64))  # rows, and the 8 checkpoints kept each
+        assert usage == {"runs": 2, "bytes": expected}
+    finally:
+        for s in opened:
+            s.close()

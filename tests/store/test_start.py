@@ -37,3 +37,13 @@ def test_an_unreachable_database_url_is_named_without_its_password(
     out, err = capsys.readouterr()
     assert code == 1 and "hunter2" not in out + err
     assert "cannot open the run store at postgresql+psycopg://me:***@127.0.0.1" in err
+
+
+def test_the_store_settings_come_from_the_environment_and_are_checked() -> None:
+    from app.settings import Settings, SettingsError
+
+    s = Settings.from_env({"BACKPROP_DATA_DIR": "/srv/lab",
+                           "BACKPROP_DATABASE_URL": "postgresql+psycopg://u@db/lab"})
+    assert s.data_dir == Path("/srv/lab") and s.database_url == "postgresql+psycopg://u@db/lab"
+    with pytest.raises(SettingsError, match="database_url"):
+        Settings.from_env({"BACKPROP_DATABASE_URL": "mysql://u@db/lab"})
