@@ -11,6 +11,7 @@ from ..runs import HISTORY_COLUMNS
 from ..session import Session
 from ..sessions import SessionManager
 from .challenge import measure
+from .links import session_links
 from .registry import ClassRegistry, Classroom
 from .roster import Student
 
@@ -61,21 +62,25 @@ def _record(cls: Classroom, student: Student, m: dict[str, Any], now: float) -> 
 
 async def measure_all(cls: Classroom, manager: SessionManager) -> None:
     """Measure every student's fork on its own worker thread (in parallel, at most
-    ``MEASURE_TIMEOUT`` seconds; a busy run keeps its last measurement)."""
-    jobs: list[tuple[Student, asyncio.Future[Any]]] = []
+    ``MEASURE_TIMEOUT`` seconds; a busy run keeps its last measurement, and its late answer
+    is dropped: a call queued on a worker is not cancelled)."""
+    challenge = cls.challenge
+    jobs: list[tuple[Student, str, asyncio.Future[Any]]] = []
     for student in list(cls.students.values()):
         session = manager.get(student.fork_id) if student.fork_id else None
         if session is not None and session.race is None:
-            jobs.append((student, asyncio.wrap_future(
+            jobs.append((student, session.id, asyncio.wrap_future(
                 session.call(_measure_on_worker(cls, student)))))
     if not jobs:
         return
-    done, pending = await asyncio.wait([f for _, f in jobs], timeout=MEASURE_TIMEOUT)
-    for f in pending:
-        f.cancel()
+    for _, _, f in jobs:  # a late one that fails (its session closed) is not an error
+        f.add_done_callback(lambda f: f.cancelled() or f.exception())
+    done, _ = await asyncio.wait([f for _, _, f in jobs], timeout=MEASURE_TIMEOUT)
     now = time.monotonic()
-    for student, f in jobs:
-        if f in done and f.exception() is None:
+    for student, fork_id, f in jobs:
+        # kept only if it still measures the student's run under the same challenge
+        if (f in done and f.exception() is None and student.fork_id == fork_id
+                and cls.challenge is challenge):
             _record(cls, student, f.result(), now)
 
 
@@ -112,8 +117,7 @@ def roster_entry(student: Student, manager: SessionManager, base: str) -> dict[s
         "id": student.id, "name": student.name, "state": student.state(clients),
         "fork": None, "test_acc": None, "test_loss": None, "step": None, "sparkline": []}
     if fork is not None:
-        entry["fork"] = {"session": fork.id, "viewer_url": f"{base}/view/{fork.id}",
-                         "ws_url": _ws(base) + f"/ws/{fork.id}", "clients": clients}
+        entry["fork"] = {"session": fork.id, **session_links(base, fork.id), "clients": clients}
         entry["sparkline"] = sparkline(fork)
         entry.update(test_acc=m.get("test_acc"), test_loss=m.get("test_loss"),
                      step=m.get("step"), epoch=m.get("epoch"), diverged=m.get("diverged"))
@@ -128,7 +132,7 @@ def leaderboard(cls: Classroom) -> list[dict[str, Any]]:
     metric = cls.challenge.goal.metric
     done: list[dict[str, Any]] = []
     others: list[dict[str, Any]] = []
-    for s in cls.students.values():
+    for s in list(cls.students.values()):  # a join may add one meanwhile
         if s.fork_id is None:
             continue
         m = s.measured or {}
@@ -144,7 +148,3 @@ def leaderboard(cls: Classroom) -> list[dict[str, Any]]:
     for r in others:
         r["rank"] = None
     return done + others
-
-
-def _ws(base: str) -> str:
-    return "ws" + base[4:] if base.startswith("http") else base

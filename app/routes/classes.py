@@ -21,9 +21,10 @@ from pydantic import BaseModel, Field
 from ..classroom import fork as forking
 from ..classroom.challenge import Challenge
 from ..classroom.limiter import ATTEMPTS
+from ..classroom.links import class_links, follow_url, projected, session_links
 from ..classroom.progress import ensure_watch, leaderboard, measure_if_due, roster_entry
 from ..classroom.qr import qr_svg
-from ..classroom.registry import IDLE_SECONDS, ClassRegistry, Classroom
+from ..classroom.registry import ClassRegistry, Classroom
 from ..classroom.roster import PRESENCE_SECONDS, clean_name
 from ..deps import ManagerDep
 from ..errors import AppError, short
@@ -88,13 +89,6 @@ class StartClass(BaseModel):
                                                                 "characters; default Class)")
 
 
-def _class_answer(request: Request, cls: Classroom) -> dict[str, Any]:
-    base = _base(request)
-    return {"class_id": cls.id, "code": cls.code, "name": cls.name, "session": cls.session_id,
-            "join_url": f"{base}/j/{cls.code}", "qr_url": f"{base}/api/classes/{cls.code}/qr.svg",
-            "viewer_url": f"{base}/view/{cls.session_id}", "idle_seconds": IDLE_SECONDS}
-
-
 @router.post("", status_code=201, responses={403: {}, 404: {}, 409: {}, 503: {}})
 async def start_class(body: StartClass, request: Request, manager: ManagerDep,
                       token: ControlToken = None) -> Any:
@@ -115,7 +109,7 @@ async def start_class(body: StartClass, request: Request, manager: ManagerDep,
     except AppError as exc:
         return refused(exc)
     ensure_watch(reg)
-    return {**_class_answer(request, cls), "class_token": cls.token}
+    return {**class_links(_base(request), cls), "class_token": cls.token}
 
 
 def _teacher(request: Request, code: str, token: str | None) -> Classroom:
@@ -174,21 +168,9 @@ def join_class(code: str, body: Join, request: Request) -> Any:
     base = _base(request)
     return {"student_id": student.id, "student_token": student.token, "name": student.name,
             "code": cls.code, "class_name": cls.name, "session": cls.session_id,
-            "viewer_url": f"{base}/view/{cls.session_id}",
-            "ws_url": forking_ws(base) + f"/ws/{cls.session_id}",
+            **session_links(base, cls.session_id),
             "follow_url": follow_url(base, cls, student.id, student.token),
             "presence_seconds": PRESENCE_SECONDS / 3}
-
-
-def forking_ws(base: str) -> str:
-    return "ws" + base[4:] if base.startswith("http") else base
-
-
-def follow_url(base: str, cls: Classroom, student_id: str, token: str) -> str:
-    """The teacher's viewer page as a follower: class and student in the query, the student's
-    token in the fragment (browsers do not send it to servers)."""
-    return (f"{base}/view/{cls.session_id}?class={cls.code}&student={student_id}"
-            f"#student_token={token}")
 
 
 def _student(request: Request, code: str, student_id: str, token: str | None) -> Any:
@@ -253,8 +235,7 @@ async def fork_run(code: str, student_id: str, request: Request, manager: Manage
     return {"session": session.id, "token": session.token, "step": step,
             "control_url": f"{base}/s/{session.id}?class={cls.code}&student={student.id}"
                            f"#token={session.token}",
-            "viewer_url": f"{base}/view/{session.id}",
-            "ws_url": forking_ws(base) + f"/ws/{session.id}",
+            **session_links(base, session.id),
             "follow_url": follow_url(base, cls, student.id, student.token)}
 
 
@@ -303,19 +284,9 @@ async def class_view(code: str, request: Request, manager: ManagerDep,
     await measure_if_due(cls, manager)
     base = _base(request)
     roster = [roster_entry(s, manager, base) for s in list(cls.students.values())]
-    return {**_class_answer(request, cls), "students": roster,
+    return {**class_links(_base(request), cls), "students": roster,
             "challenge": cls.challenge.model_dump() if cls.challenge else None,
-            "leaderboard": leaderboard(cls), "projected": _projected(cls, manager, base)}
-
-
-def _projected(cls: Classroom, manager: SessionManager, base: str) -> dict[str, Any] | None:
-    student = cls.students.get(cls.projected) if cls.projected else None
-    fork = manager.get(student.fork_id) if student and student.fork_id else None
-    if student is None or fork is None:
-        return None
-    return {"student": student.id, "name": student.name, "session": fork.id,
-            "viewer_url": f"{base}/view/{fork.id}",
-            "ws_url": forking_ws(base) + f"/ws/{fork.id}"}
+            "leaderboard": leaderboard(cls), "projected": projected(cls, manager, base)}
 
 
 class Project(BaseModel):
@@ -337,7 +308,7 @@ def project(code: str, body: Project, request: Request, manager: ManagerDep,
     except AppError as exc:
         return refused(exc)
     cls.projected = body.student
-    return {"projected": _projected(cls, manager, _base(request))}
+    return {"projected": projected(cls, manager, _base(request))}
 
 
 @router.put("/{code}/challenge", responses={403: {}, 404: {}, 410: {}, 422: {}})
@@ -350,7 +321,7 @@ async def set_challenge(code: str, body: Challenge, request: Request,
         return refused(exc)
     cls.challenge, cls.challenge_set = body, time.monotonic()
     cls.measured_at = 0.0
-    for s in cls.students.values():
+    for s in list(cls.students.values()):
         s.restart_count()
     ensure_watch(registry(request))
     return {"challenge": body.model_dump()}
@@ -363,7 +334,7 @@ def clear_challenge(code: str, request: Request, token: ClassToken = None) -> Re
     except AppError as exc:
         return refused(exc)
     cls.challenge = None
-    for s in cls.students.values():
+    for s in list(cls.students.values()):
         s.restart_count()
     return Response(status_code=204)
 
