@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from . import echo
 from .activations import ACTIVATIONS
 from .losses import ALLOWED, LOSSES, OUTPUTS
 from .network import INITS, MAX_DROPOUT
@@ -50,13 +51,13 @@ class FieldError:
     message: str  # what is allowed (a Rule when the schema states it)
 
     def __str__(self) -> str:
-        return f"{self.field}: {_short(self.value)} is not allowed; {self.message}"
+        return f"{echo.text(self.field)}: {_short(self.value)} is not allowed; {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (strict JSON: an infinite or NaN value, or anything long or odd, is given
         as its shortened repr)."""
-        value = self.value if _jsonable(self.value) else _short(self.value)
-        d = {"field": self.field, "value": value, "message": str(self)}
+        d = {"field": echo.text(self.field), "value": echo.echo(self.value),
+             "message": str(self)}
         if isinstance(self.message, Rule):
             d["rule"] = self.message.data
         return d
@@ -70,24 +71,19 @@ class ConfigError(ValueError):
         super().__init__("; ".join(str(e) for e in errors))
 
 
-MAX_ECHO = 200  # characters of a bad value repeated back in a message
+MAX_ECHO = echo.MAX_ECHO  # characters of a bad value repeated back in a message
+MAX_ERRORS = 20  # errors listed at once; an object of a million bad fields gets a short answer
 
 
 def _short(v: Any) -> str:
-    """repr(v), cut to MAX_ECHO characters: an error never echoes a huge value back."""
-    r = repr(v)
-    return r if len(r) <= MAX_ECHO else r[: MAX_ECHO - 1] + "…"
+    """repr(v), cut to MAX_ECHO characters: an error never echoes a huge value back (and never
+    fails on a 5,000-digit integer or a list nested 10,000 deep)."""
+    return echo.short(v)
 
 
 def _jsonable(v: Any) -> bool:
-    """Whether v can be echoed as it is in strict JSON, and is short."""
-    import json
-
-    try:
-        text = json.dumps(v, allow_nan=False)
-    except (TypeError, ValueError, RecursionError):
-        return False
-    return len(text) <= MAX_ECHO
+    """Whether v can be echoed as it is in strict JSON, UTF-8 safe, and is short."""
+    return echo.echo(v) is v
 
 
 @dataclass(frozen=True)
@@ -123,16 +119,17 @@ def _number(lo: float, hi: float, *, lo_open: bool = False, integer: bool = Fals
             return None, None
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             return v, rule
-        if not math.isfinite(v):
+        # bounds first, compared exactly: a 400-digit integer never reaches float()
+        if isinstance(v, float) and not math.isfinite(v):
+            return v, rule
+        if (v <= lo if lo_open else v < lo) or (v >= hi if hi_open else v > hi):
             return v, rule
         if integer:
-            if float(v) != int(v):
+            if isinstance(v, float) and not v.is_integer():
                 return v, rule
             v = int(v)
         else:
             v = float(v)
-        if (v <= lo if lo_open else v < lo) or (v >= hi if hi_open else v > hi):
-            return v, rule
         return v, None
 
     check.meta = {"min": lo, "max": hi, "min_open": lo_open, "integer": integer,  # type: ignore[attr-defined]
@@ -175,11 +172,9 @@ def _layers(v: Any) -> tuple[Any, str | None]:
         return v, rule
     out = []
     for w in v:
-        if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w):
-            return v, rule
-        if float(w) != int(w):
-            return v, rule
-        if not 1 <= int(w) <= MAX_UNITS:
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or not 1 <= w <= MAX_UNITS:
+            return v, rule  # (NaN fails the range too)
+        if isinstance(w, float) and not w.is_integer():
             return v, rule
         out.append(int(w))
     return out, None
@@ -228,10 +223,10 @@ def _digit_groups(v: Any) -> tuple[Any, str | None]:
 def _freeze(v: Any) -> tuple[Any, str | None]:
     rule = (f"it must be a list of distinct layer indices from 0 to {MAX_HIDDEN_LAYERS} "
             "(0 is the first layer of weights)")
-    if not isinstance(v, (list, tuple)) or len(set(map(repr, v))) != len(v):
+    if not isinstance(v, (list, tuple)):
         return v, rule
     if any(isinstance(i, bool) or not isinstance(i, int) or not 0 <= i <= MAX_HIDDEN_LAYERS
-           for i in v):
+           for i in v) or len(set(v)) != len(v):
         return v, rule
     return sorted(int(i) for i in v), None
 
@@ -385,9 +380,13 @@ def validate(raw: Mapping[str, Any], base: Mapping[str, Any] | None = None) -> d
     cfg = dict(base) if base is not None else defaults()
     errors: list[FieldError] = []
     for key, value in raw.items():
-        f = FIELDS.get(key)
+        if len(errors) >= MAX_ERRORS:
+            errors.append(FieldError("config", f"{len(raw)} fields", f"only the first "
+                                     f"{MAX_ERRORS} errors are listed; fix them and send again"))
+            break
+        f = FIELDS.get(key) if isinstance(key, str) else None
         if f is None:
-            errors.append(FieldError(key, value, "unknown field; known fields: "
+            errors.append(FieldError(echo.text(str(key)), value, "unknown field; known fields: "
                                      + ", ".join(FIELDS)))
             continue
         norm, err = f.check(value)
@@ -431,12 +430,31 @@ def digits_class_count(cfg: Mapping[str, Any]) -> int:
     return {"all": 10, "0-4": 5, "5-9": 5, "even_odd": 2, "ge5": 2}[task]
 
 
+def _freeze_checks(cfg: Mapping[str, Any]) -> list[FieldError]:
+    """Frozen layers must exist and leave one to train. A model's layer count is its own, known
+    once it is loaded (the Trainer checks it then); without one it is len(layers) + 1."""
+    if cfg["model"] is not None or not cfg["freeze"]:
+        return []
+    n = len(cfg["layers"]) + 1
+    missing = [i for i in cfg["freeze"] if i >= n]
+    if missing:
+        return [FieldError("freeze", cfg["freeze"], Rule(
+            f"this network has layers 0 to {n - 1}; {missing} do not exist",
+            kind="freeze_missing", layers=n))]
+    if len(cfg["freeze"]) >= n:
+        return [FieldError("freeze", cfg["freeze"], Rule(
+            "every layer would be frozen and nothing left to train: leave at least one layer "
+            "(usually the output layer) unfrozen", kind="freeze_all", layers=n))]
+    return []
+
+
 def _cross_checks(cfg: Mapping[str, Any]) -> list[FieldError]:
     errors: list[FieldError] = []
     if cfg["digits_task"] == "groups" and cfg["digit_groups"] is None:
         errors.append(FieldError("digit_groups", None, "digits_task groups needs digit_groups, "
                                  "e.g. [[0, 6, 8, 9], [1, 4, 7]]"))
         return errors
+    errors.extend(_freeze_checks(cfg))
     task = task_of(cfg)
     if cfg["data"] not in ("csv", "digits"):  # a generated set: its rows are known now
         from .data import split_sizes

@@ -334,8 +334,16 @@ class Network:
                 target[...] = value
 
     def freeze(self, i: int) -> None:
-        """Freeze layer i (as in the state_dict keys): its W and b stop changing."""
-        layer = self.layers[self._index(i)]
+        """Freeze layer i (as in the state_dict keys): its W and b stop changing. At least one
+        layer must stay trainable: freezing the last one raises ConfigError naming ``layer``."""
+        k = self._index(i)
+        layer = self.layers[k]
+        if layer.trainable and sum(la.trainable for la in self.layers) == 1:
+            from .config import ConfigError, FieldError
+
+            raise ConfigError([FieldError("layer", i, (
+                f"layer {k} is the last trainable layer; at least one layer must stay "
+                "trainable (unfreeze another layer first)"))])
         layer.freeze()
         # a frozen layer has no gradient and no update: its slots read zero
         self.grads[layer.offset : layer.offset + layer.size] = 0.0

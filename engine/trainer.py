@@ -178,7 +178,11 @@ class Trainer:
                 "features", c["features"],
                 f"the model was trained on the features {pre.get('features')}; use the same")])
         if "standardizer" in pre:  # the model's own scaling
-            std = Standardizer.from_dict(pre["standardizer"])
+            try:
+                std = Standardizer.from_dict(pre["standardizer"])
+            except DataError as exc:
+                raise cfgmod.ConfigError([cfgmod.FieldError(
+                    "model", name, f"standardizer: {exc.message}")]) from None
             if len(std.mean) != inputs:
                 raise cfgmod.ConfigError([cfgmod.FieldError(
                     "model", name, "the model's stored standardizer does not fit its inputs")])
@@ -199,11 +203,11 @@ class Trainer:
             raise cfgmod.ConfigError([cfgmod.FieldError(
                 "freeze", wanted, "every layer would be frozen and nothing left to train: "
                 "leave at least one layer (usually the output layer) unfrozen")])
-        for i in range(n):
-            if i in wanted:
-                self.net.freeze(i)
-            else:
+        for i in range(n):  # unfreeze first, so that one layer is always left to train
+            if i not in wanted:
                 self.net.unfreeze(i)
+        for i in wanted:
+            self.net.freeze(i)
 
     def _check_model(self, net: Network) -> None:
         """A loaded model must fit the data: as many inputs as the data has columns, and an
@@ -657,6 +661,26 @@ class Trainer:
             self._apply_freeze()
         if "regularization" in changed or "reg_rate" in changed:
             self.net.l1, self.net.l2 = self._reg()
+
+    def freeze(self, layer: int, frozen: bool) -> list[int]:
+        """Freeze (``frozen`` true) or unfreeze one layer, and say so in ``config["freeze"]``,
+        so a saved model and a shared configuration record it. Returns the frozen layers.
+        Raises ConfigError naming ``layer`` (no such layer), ``frozen`` (not a boolean, or it
+        would freeze the last trainable layer); nothing changes then."""
+        n = len(self.net.layers)
+        i = checks.whole_number("layer", layer, 0, n - 1, f"this network has {n} layers")
+        if not isinstance(frozen, bool):
+            raise cfgmod.ConfigError([cfgmod.FieldError("frozen", frozen,
+                                                        "it must be true or false")])
+        wanted = sorted(set(self.config["freeze"]) - {i} | ({i} if frozen else set()))
+        if len(wanted) == n:
+            raise cfgmod.ConfigError([cfgmod.FieldError("frozen", frozen, (
+                f"layer {i} is the last trainable layer; at least one layer must stay trainable "
+                "(unfreeze another layer first)"))])
+        if wanted != self.config["freeze"]:
+            self.config = {**self.config, "freeze": wanted}
+            self._apply_freeze()
+        return wanted
 
     def set_weight(self, layer: int, row: int, col: int | None, value: float,
                    bias: bool = False) -> float:

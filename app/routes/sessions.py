@@ -178,7 +178,7 @@ async def upload_csv(
     except UnicodeDecodeError as exc:
         return refused(AppError("not_utf8", f"csv: the file is not UTF-8 text (byte "
                                 f"{exc.start})", "csv", None, byte=exc.start))
-    label_column: str | int = int(label) if label.lstrip("-").isdigit() else label
+    label_column: str | int = label  # parse_csv reads a header name or an index ("-1")
     try:
         parsed = await run_in_threadpool(parse_csv, text, label_column, task)
     except DataError as exc:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv as _csv
 import io
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..echo import short, text
 from .registry import DataError
 
 MIN_CSV_ROWS = 4
@@ -42,8 +44,52 @@ class CsvData:
 TASKS = ("classification", "regression")
 
 
+MAX_CELL = 100
+"""Longest number a cell may hold, in characters (a 5,000-digit "number" is not one)."""
+MAX_INDEX_DIGITS = 9
+"""Longest label column index, in digits."""
+_INDEX = re.compile(rf"-?[0-9]{{1,{MAX_INDEX_DIGITS}}}")
+
+
+def _names(names: Sequence[str], most: int = 20) -> str:
+    """Column names for a message: the first ``most``, each cut short."""
+    shown = [text(n)[:40] for n in names[:most]]
+    return ", ".join(shown) + (f", ... ({len(names)} in all)" if len(names) > most else "")
+
+
+def _label_index(label_column: str | int, header: list[str]) -> int:
+    """The index of the label column named by ``label_column``: a header name, or an index
+    (negative counts from the end), given as an int or as the text of one (as a query string
+    brings it: "-1", "2"). A header name wins over the same text read as an index."""
+    n = len(header)
+    allowed = f"a header name ({_names(header)}) or an index 0..{n - 1} or -{n}..-1"
+    if isinstance(label_column, str):
+        if label_column in header:
+            return header.index(label_column)
+        if not _INDEX.fullmatch(label_column):
+            raise DataError(
+                "label_column",
+                f"label column {short(label_column)} is not in the header; use {allowed}",
+            )
+        label_column = int(label_column)
+    if isinstance(label_column, bool) or not isinstance(label_column, int):
+        raise DataError(
+            "label_column",
+            f"label column must be a header name or an index, got {short(label_column)}",
+        )
+    if not -n <= label_column < n:
+        raise DataError(
+            "label_column",
+            f"label column {short(label_column)} does not exist; the file has {n} "
+            f"columns, so use 0..{n - 1} or -{n}..-1",
+        )
+    return label_column % n
+
+
 def _number(text: str) -> float | None:
     """The cell as a float, or None if it is not a number."""
+    if len(text) > MAX_CELL:
+        return None
     try:
         return float(text)
     except ValueError:
@@ -84,7 +130,7 @@ def parse_csv(
     Row numbers are line numbers in the file (the header is usually row 1).
     """
     if task not in TASKS:
-        raise DataError("task", f"task must be 'classification' or 'regression', got {task!r}")
+        raise DataError("task", f"task must be 'classification' or 'regression', got {short(task)}")
     if text.startswith("\ufeff"):  # byte-order mark left by some spreadsheet exports
         text = text[1:]
     if not text.strip():
@@ -119,39 +165,21 @@ def parse_csv(
         raise DataError(
             where,
             f"row {header_row} must be a header of column names, but it holds only numbers "
-            f"({', '.join(header[:5])}); add a first row such as x1,x2,label",
+            f"({_names(header, 5)}); add a first row such as x1,x2,label",
         )
     for i, name in enumerate(header):
         if not name:
             raise DataError(where, f"column {i + 1} of the header has no name")
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
-        raise DataError(where, f"header names must be unique; repeated: {', '.join(repeated)}")
+        raise DataError(where, f"header names must be unique; repeated: {_names(repeated)}")
     if len(header) < 2:
         raise DataError(
             where, f"the CSV file needs at least 2 columns (inputs and a label), got {len(header)}"
         )
 
     # The label column
-    if isinstance(label_column, str):
-        if label_column not in header:
-            raise DataError(
-                "label_column",
-                f"label column {label_column!r} is not in the header; columns: {', '.join(header)}",
-            )
-        label_index = header.index(label_column)
-    elif isinstance(label_column, int) and not isinstance(label_column, bool):
-        if not -len(header) <= label_column < len(header):
-            raise DataError(
-                "label_column",
-                f"label column {label_column} does not exist; the file has {len(header)} "
-                f"columns, so use 0..{len(header) - 1} or -{len(header)}..-1",
-            )
-        label_index = label_column % len(header)
-    else:
-        raise DataError(
-            "label_column", f"label column must be a header name or an index, got {label_column!r}"
-        )
+    label_index = _label_index(label_column, header)
     feature_index = [i for i in range(len(header)) if i != label_index]
 
     # The rows: each one's problems first, then whether there are enough of them
@@ -170,8 +198,8 @@ def parse_csv(
         label = cells[label_index].strip()
         if not label:
             raise DataError(
-                f"csv: row {line}, column {header[label_index]!r}",
-                f"row {line}, label column {header[label_index]!r}: the cell is empty",
+                f"csv: row {line}, column {short(header[label_index])}",
+                f"row {line}, label column {short(header[label_index])}: the cell is empty",
             )
         if task == "regression":
             _cell_number(label, line, header[label_index])
@@ -190,13 +218,14 @@ def parse_csv(
     if len(class_names) < 2:
         raise DataError(
             "csv",
-            f"label column {header[label_index]!r} has one class only ({class_names[0]!r}); "
+            f"label column {short(header[label_index])} has one class only "
+            f"({short(class_names[0])}); "
             "classification needs at least 2",
         )
     if len(class_names) > MAX_CSV_CLASSES:
         raise DataError(
             "csv",
-            f"label column {header[label_index]!r} has {len(class_names)} different values; "
+            f"label column {short(header[label_index])} has {len(class_names)} different values; "
             f"classification allows at most {MAX_CSV_CLASSES} classes (is it a regression target?)",
         )
     index = {name: c for c, name in enumerate(class_names)}
@@ -206,17 +235,19 @@ def parse_csv(
 
 def _cell_number(cell: str, line: int, column: str) -> float:
     """One numeric cell, or a DataError naming its row, column and content."""
-    where = f"csv: row {line}, column {column!r}"
+    where = f"csv: row {line}, column {short(column)}"
     text = cell.strip()
     if not text:
         raise DataError(
-            where, f"row {line}, column {column!r}: the cell is empty; a number is needed"
+            where, f"row {line}, column {short(column)}: the cell is empty; a number is needed"
         )
     value = _number(text)
     if value is None:
-        raise DataError(where, f"row {line}, column {column!r}: {cell!r} is not a number")
+        raise DataError(where, f"row {line}, column {short(column)}: {short(cell)} is not a number")
     if not math.isfinite(value):
-        raise DataError(where, f"row {line}, column {column!r}: {cell!r} is not a finite number")
+        raise DataError(
+            where, f"row {line}, column {short(column)}: {short(cell)} is not a finite number"
+        )
     return value
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..echo import short
 from .csv_file import CsvData, is_image_header
 from .digits import (
     DIGITS_IMAGE_SHAPE,
@@ -79,10 +80,12 @@ class Dataset:
                 standardization as the training data.
         """
         if not self.features:
-            raise DataError("data", f"a grid exists only for the 2-D sets, not for {self.name!r}")
+            raise DataError(
+                "data", f"a grid exists only for the 2-D sets, not for {short(self.name)}"
+            )
         if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 1:
             raise DataError(
-                "resolution", f"resolution must be a whole number >= 1, got {resolution!r}"
+                "resolution", f"resolution must be a whole number >= 1, got {short(resolution)}"
             )
         step = 2 * DOMAIN / resolution
         centres = -DOMAIN + (np.arange(resolution) + 0.5) * step
@@ -134,7 +137,9 @@ def load_dataset(
     if isinstance(test_share, bool) or not (
         isinstance(test_share, int | float) and 0.0 < test_share < 1.0
     ):
-        raise DataError("test_share", f"test_share must be between 0 and 1, got {test_share!r}")
+        raise DataError(
+            "test_share", f"test_share must be between 0 and 1, got {short(test_share)}"
+        )
     check_seed(seed)
     image_shape: tuple[int, int] | None = None
     feature_keys: list[str] = []
@@ -169,7 +174,7 @@ def load_dataset(
     if isinstance(val_share, bool) or not (
         isinstance(val_share, int | float) and 0.0 <= val_share < 1.0
     ):
-        raise DataError("val_share", f"val_share must be >= 0 and < 1, got {val_share!r}")
+        raise DataError("val_share", f"val_share must be >= 0 and < 1, got {short(val_share)}")
     train, val, test = split_rows(len(y), test_share, seed, val_share)
     if len(train) < 1:
         raise DataError(
@@ -183,7 +188,7 @@ def load_dataset(
         if isinstance(train_per_class, bool) or not isinstance(train_per_class, int):
             raise DataError(
                 "train_per_class",
-                f"train_per_class must be a whole number, got {train_per_class!r}",
+                f"train_per_class must be a whole number, got {short(train_per_class)}",
             )
         if train_per_class < 1:
             raise DataError(

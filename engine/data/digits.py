@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..echo import short
 from .registry import DataError
 
 DIGITS_PATH = Path(__file__).resolve().parent.parent / "datafiles" / "digits.npz"
@@ -76,7 +77,8 @@ def digits_half_rows(half: str, n: int = DIGITS_SHAPE[0]) -> np.ndarray:
     half "a"; fine-tuning tasks use half "b", so their test rows were never seen."""
     if half not in DIGITS_HALVES:
         raise DataError(
-            "digits_half", f"digits_half {half!r} is unknown; allowed: " + ", ".join(DIGITS_HALVES)
+            "digits_half",
+            f"digits_half {short(half)} is unknown; allowed: " + ", ".join(DIGITS_HALVES),
         )
     if half == "all":
         return np.arange(n)
@@ -106,21 +108,22 @@ def relabel_digits(
         return np.arange(len(y)), (y >= 5).astype(np.int64), ["0-4", "5-9"]
     if task != "groups":
         raise DataError(
-            "digits_task", f"digits_task {task!r} is unknown; allowed: " + ", ".join(DIGITS_TASKS)
+            "digits_task",
+            f"digits_task {short(task)} is unknown; allowed: " + ", ".join(DIGITS_TASKS),
         )
     rule = (
         "digit_groups must be at least two non-empty lists of distinct digits 0-9, "
         "e.g. [[0, 6, 8, 9], [1, 4, 7]]"
     )
     if not isinstance(groups, (list, tuple)) or len(groups) < 2:
-        raise DataError("digit_groups", f"{rule}; got {groups!r}")
+        raise DataError("digit_groups", f"{rule}; got {short(groups)}")
     table = np.full(10, -1, dtype=np.int64)
     for g, group in enumerate(groups):
         if not isinstance(group, (list, tuple)) or not group:
-            raise DataError("digit_groups", f"{rule}; got {groups!r}")
+            raise DataError("digit_groups", f"{rule}; got {short(groups)}")
         for d in group:
             if isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 9 or table[d] >= 0:
-                raise DataError("digit_groups", f"{rule}; got {groups!r}")
+                raise DataError("digit_groups", f"{rule}; got {short(groups)}")
             table[d] = g
     rows = np.flatnonzero(table[y] >= 0)
     names = [",".join(str(d) for d in group) for group in groups]

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from ..echo import short
 from .registry import DataError
 
 Expr = str | list  # a variable name ("x1", "x2") or [op, *arguments]
@@ -54,13 +55,15 @@ FEATURES: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
 def check_features(features: Sequence[str]) -> list[str]:
     allowed = ", ".join(f'"{k}"' for k in FEATURES)
     if isinstance(features, str):
-        raise DataError("features", f"features must be a list of keys, got the string {features!r}")
+        raise DataError(
+            "features", f"features must be a list of keys, got the string {short(features)}"
+        )
     keys = list(features)
     if not keys:
         raise DataError("features", f"choose at least one feature; allowed: {allowed}")
     for key in keys:
         if key not in FEATURES:
-            raise DataError("features", f"unknown feature {key!r}; allowed: {allowed}")
+            raise DataError("features", f"unknown feature {short(key)}; allowed: {allowed}")
     if len(set(keys)) != len(keys):
         raise DataError("features", f"each feature may appear only once, got {keys}")
     return keys

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..echo import short
+
 CSV_NAME = "csv"
 """The data name that means "use the uploaded CSV file" (not a key of DATASETS)."""
 
@@ -86,10 +88,10 @@ def _allowed_names() -> str:
 
 def check_name(name: str) -> DatasetInfo:
     if name not in DATASETS:
-        raise DataError("data", f"unknown data set {name!r}; allowed: {_allowed_names()}")
+        raise DataError("data", f"unknown data set {short(name)}; allowed: {_allowed_names()}")
     return DATASETS[name]
 
 
 def check_seed(seed: int) -> None:
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise DataError("seed", f"seed must be a whole number >= 0, got {seed!r}")
+        raise DataError("seed", f"seed must be a whole number >= 0, got {short(seed)}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..echo import short
 from .registry import DataError
 
 
@@ -61,7 +62,7 @@ def keep_per_class(
             raise DataError(
                 "train_per_class",
                 f"train_per_class is {k} but the training split has only {len(rows)} examples "
-                f"of class {names[c]!r}; use at most {most}",
+                f"of class {short(names[c])}; use at most {most}",
             )
         keep.append(rng.choice(rows, size=k, replace=False))
     return np.sort(np.concatenate(keep))

@@ -14,6 +14,12 @@ from .registry import DataError
 # --------------------------------------------------------------------------------------
 
 
+MIN_STD_RATIO = 1e-12
+"""A column whose std is at most MIN_STD_RATIO·(1 + |mean|) is constant, up to rounding."""
+MAX_SCALE = 1e15
+"""Largest |mean| and std a stored standardizer may hold."""
+
+
 @dataclass
 class Standardizer:
     """Per-column standardization x' = (x - mean) / std.
@@ -44,7 +50,7 @@ class Standardizer:
         else:
             mean = X.mean(axis=0)
             std = X.std(axis=0)
-        constant = std <= 1e-12 * (1.0 + np.abs(mean))  # zero, up to rounding
+        constant = std <= MIN_STD_RATIO * (1.0 + np.abs(mean))  # zero, up to rounding
         std[constant] = 1.0
         return cls(mean=mean, std=std)
 
@@ -69,19 +75,33 @@ class Standardizer:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Standardizer:
-        """Inverse of to_dict; checks equal lengths, finite values and std > 0."""
+        """Inverse of to_dict; checks equal lengths, finite values and sane sizes:
+        |mean| ≤ MAX_SCALE, and MIN_STD_RATIO·(1 + |mean|) < std ≤ MAX_SCALE. Below that
+        ratio ``fit`` itself calls a column constant (and stores std 1), so a std of 1e-300,
+        which would blow every input up to about 1e300, never comes from a fitted run."""
         try:
             mean = np.asarray(d["mean"], dtype=np.float64)
             std = np.asarray(d["std"], dtype=np.float64)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError, RecursionError):
             raise DataError(
-                "standardizer", f"standardizer needs lists 'mean' and 'std' of numbers ({exc})"
-            ) from exc
+                "standardizer", "standardizer needs lists 'mean' and 'std' of finite numbers"
+            ) from None
         if mean.ndim != 1 or mean.shape != std.shape:
             raise DataError(
                 "standardizer",
                 f"'mean' and 'std' must be lists of equal length, got {mean.shape} and {std.shape}",
             )
-        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std)) and np.all(std > 0)):
-            raise DataError("standardizer", "'mean' must be finite and 'std' finite and > 0")
+        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
+            raise DataError("standardizer", "'mean' and 'std' must be finite numbers")
+        if np.any(np.abs(mean) > MAX_SCALE) or np.any(std > MAX_SCALE):
+            raise DataError("standardizer", f"'mean' and 'std' must be within ±{MAX_SCALE:g}")
+        low = std <= MIN_STD_RATIO * (1.0 + np.abs(mean))
+        if np.any(low):
+            j = int(np.flatnonzero(low)[0])
+            raise DataError(
+                "standardizer",
+                f"'std' of column {j} is {std[j]:g}; it must be > {MIN_STD_RATIO:g}·(1 + |mean|) "
+                f"(= {MIN_STD_RATIO * (1 + abs(mean[j])):g}): dividing by it would blow the "
+                "input up",
+            )
         return cls(mean=mean, std=std)

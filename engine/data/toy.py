@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..echo import short
 from .registry import BLOB_CLASSES, DataError, DatasetInfo, check_name, check_seed
 
 DOMAIN = 6.0
@@ -176,21 +177,23 @@ def _check_2d_args(name: str, samples: int, noise: float, seed: int, classes: in
     info = check_name(name)
     if name not in _GENERATORS:
         two_d = ", ".join(f'"{k}"' for k in _GENERATORS)
-        raise DataError("data", f"{name!r} is not a 2-D set that can be generated; use {two_d}")
+        raise DataError(
+            "data", f"{short(name)} is not a 2-D set that can be generated; use {two_d}"
+        )
     if isinstance(samples, bool) or not isinstance(samples, int | np.integer):
-        raise DataError("samples", f"samples must be a whole number, got {samples!r}")
+        raise DataError("samples", f"samples must be a whole number, got {short(samples)}")
     if not MIN_SAMPLES <= samples <= MAX_SAMPLES:
         raise DataError(
             "samples", f"samples must be from {MIN_SAMPLES} to {MAX_SAMPLES}, got {samples}"
         )
     if isinstance(noise, bool) or not (isinstance(noise, int | float) and 0.0 <= noise <= 1.0):
-        raise DataError("noise", f"noise must be a number from 0 to 1, got {noise!r}")
+        raise DataError("noise", f"noise must be a number from 0 to 1, got {short(noise)}")
     check_seed(seed)
     if name == "blobs":
         lo, hi = BLOB_CLASSES
         whole = isinstance(classes, int | np.integer) and not isinstance(classes, bool)
         if not whole or not lo <= classes <= hi:
-            raise DataError("classes", f"classes must be from {lo} to {hi}, got {classes!r}")
+            raise DataError("classes", f"classes must be from {lo} to {hi}, got {short(classes)}")
     return info
 
 

@@ -169,8 +169,9 @@ def test_nothing_below_the_lowest_trainable_layer_is_computed() -> None:
 def test_everything_frozen_computes_no_gradient() -> None:
     net = Network([3, 4, 3], seed=1, dtype="float64")
     X, y = data("softmax", 3)
-    net.freeze(0)
-    net.freeze(1)
+    # Network.freeze keeps one layer trainable; the layers' own flags reach the all-frozen state
+    net.layers[0].freeze()
+    net.layers[1].freeze()
     loss, _ = net.loss_and_gradients(X, y)
     assert np.isfinite(loss) and not net.grads.any()
 
