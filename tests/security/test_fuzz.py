@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from benchmarks import attack
 
 F8 = pytest.mark.xfail(strict=True, reason="issue 10 finding 8: not fixed yet")
+pytestmark = pytest.mark.slow
 GENERIC_CODES = (None, "message_failed", "command_failed", "training_crashed")
 COMMANDS = ("pause", "step", "reset", "new_seed", "regenerate", "set", "speed", "set_weight",
             "freeze", "lesson", "race_target", "predict")
@@ -36,7 +37,7 @@ values = st.recursive(scalars, lambda inner: st.one_of(
 commands = st.tuples(st.sampled_from(COMMANDS),
                      st.dictionaries(st.sampled_from(FIELDS), values, max_size=4))
 configs = st.dictionaries(st.sampled_from(CONFIG_FIELDS), values, min_size=1, max_size=3)
-FUZZ = settings(max_examples=80, deadline=None,
+FUZZ = settings(max_examples=40, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
 
