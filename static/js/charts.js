@@ -4,7 +4,8 @@
 
 import { classColor, css, NEG, POS } from "./colors.js";
 import {
-  decimate, emaDebiased, extent, formatNumber, linearScale, logScale, nearestIndex, thinTicks,
+  decimate, emaDebiased, extent, formatNumber, layoutXTicks, linearScale, logScale, nearestIndex,
+  thinTicks,
 } from "./scales.js";
 import { t } from "./i18n.js";
 import { beginDraw } from "./canvas.js";
@@ -121,13 +122,17 @@ export class LineChart {
       ctx.beginPath(); ctx.moveTo(x0, y); ctx.lineTo(x1, y); ctx.stroke();
       ctx.fillText(formatNumber(v, digits), x0 - 6, y);
     }
-    ctx.textAlign = "center";
     ctx.textBaseline = "top";
-    for (const v of sx.ticks(5)) {
+    const xt = sx.ticks(Math.max(2, Math.min(5, Math.floor((x1 - x0) / 70))));
+    for (const v of xt) {
       const x = Math.round(sx(v)) + 0.5;
       ctx.beginPath(); ctx.moveTo(x, y0); ctx.lineTo(x, y0 + 4); ctx.stroke();
-      ctx.fillText(formatNumber(v, 3), x, y0 + 6);
     }
+    // labels inside the canvas at both ends ("1000", never "100(") and never on top of each other
+    ctx.textAlign = "left";
+    const xLabels = layoutXTicks(xt, sx, (s) => ctx.measureText(s).width, w);
+    for (const l of xLabels) ctx.fillText(l.text, l.left, y0 + 6);
+    this.xTickLabels = xLabels;
     ctx.textAlign = "right";
     ctx.fillText(this.options.xLabel, x1, y0 + 8 + fpx);
     ctx.strokeStyle = ink;

@@ -58,6 +58,29 @@ export function extent(values, positive = false) {
   return lo === Infinity ? null : [lo, hi];
 }
 
+/**
+ * The x axis's tick labels laid out so that none is cut off at either end of the canvas and none
+ * overlaps its neighbour. values: tick values; scale(v) → x in px; measure(text) → width in px;
+ * width: the canvas's width. A label is centred on its tick, then pushed inside
+ * [margin, width − margin]; going from left to right, a label closer than `gap` to the last one
+ * kept is left out. Returns [{v, text, left, width}] (left: the label's left edge).
+ */
+export function layoutXTicks(values, scale, measure, width,
+  { gap = 8, margin = 2, format = (v) => formatNumber(v, 3) } = {}) {
+  const out = [];
+  let right = -Infinity;
+  for (const v of values) {
+    const text = format(v);
+    const w = measure(text);
+    if (w > width - 2 * margin) continue; // cannot fit anywhere
+    const left = Math.min(Math.max(scale(v) - w / 2, margin), width - margin - w);
+    if (left < right + gap) continue;
+    out.push({ v, text, left, width: w });
+    right = left + w;
+  }
+  return out;
+}
+
 /** The largest |v| over the finite values (0 when there are none): NaN and ±∞ are left out. */
 export function maxFiniteAbs(values) {
   let m = 0;

@@ -112,3 +112,36 @@ test("maxFiniteAbs: the network's edge scale leaves NaN and infinities out", asy
   assert.equal(maxFiniteAbs(Float32Array.from([0.5, -1.5, NaN, Infinity, -Infinity])), 1.5);
   assert.equal(maxFiniteAbs([NaN, Infinity]), 0);
 });
+
+test("x tick labels are never cut off at either end of a chart, and never overlap", async () => {
+  const { layoutXTicks } = await import("../../static/js/scales.js");
+  const measure = (s) => 8 * s.length; // a 14 px font's digits
+  const ranges = [[0, 1000], [0, 40000], [0, 1], [1, 7], [0, 3.5], [100, 123456], [0.001, 0.0042],
+    [0, 999999], [12, 13], [0, 2.5e7], [-50, 50], [0, 60]];
+  const widths = [120, 180, 200, 250, 320, 390, 470, 640, 900, 1400];
+  let checked = 0;
+  for (const [lo, hi] of ranges) {
+    for (const w of widths) {
+      // the chart's plot area ends 14 px from the canvas's right edge (its right padding)
+      const x0 = 60, x1 = w - 14;
+      const sx = linearScale([lo, hi], [x0, x1]);
+      const labels = layoutXTicks(sx.ticks(5), sx, measure, w);
+      assert.ok(labels.length >= 1, `no label at all for [${lo}, ${hi}] in ${w} px`);
+      let right = -Infinity;
+      for (const l of labels) {
+        assert.ok(l.left >= 0 && l.left + l.width <= w, `"${l.text}" cut off: ${l.left}..${l.left + l.width} in ${w} px`);
+        assert.ok(l.left >= right, `"${l.text}" overlaps the label before it`);
+        right = l.left + l.width;
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 200);
+  // the issue's case: the right-most label of 0..1000 and 0..40000 is there, whole
+  for (const hi of [1000, 40000]) {
+    const sx = linearScale([0, hi], [64, 486]);
+    const last = layoutXTicks(sx.ticks(5), sx, measure, 500).at(-1);
+    assert.equal(last.v, hi);
+    assert.ok(last.left + last.width <= 500);
+  }
+});
