@@ -168,3 +168,41 @@ def test_a_student_can_report_presence_with_their_token_only(client):
                        headers=student_headers(st)).status_code == 204
     view = client.get(f"/api/classes/{cls['code']}", headers=teacher_headers(cls)).json()
     assert view["students"][0]["state"] == "following"
+
+
+def test_student_states_follow_what_the_server_sees(client, monkeypatch):
+    from app.classroom import roster
+
+    cls = start_class(client)
+    st = join(client, cls["code"])
+    url = f"/api/classes/{cls['code']}"
+
+    def state() -> str:
+        return client.get(url, headers=teacher_headers(cls)).json()["students"][0]["state"]
+
+    assert state() == "connected"  # joined, the follow page has not reported yet
+    client.post(f"{url}/students/{st['student_id']}/presence", json={"mode": "following"},
+                headers=student_headers(st))
+    assert state() == "following"
+    fork = client.post(f"{url}/students/{st['student_id']}/fork",
+                       headers=student_headers(st)).json()
+    assert state() == "trying"
+    monkeypatch.setattr(roster, "PRESENCE_SECONDS", 0.0)
+    assert state() == "away"  # nothing heard, no page on the fork
+    with client.websocket_connect(f"/ws/{fork['session']}?token={fork['token']}") as ws:
+        assert ws.receive_json()["type"] == "hello"
+        assert state() == "trying"  # a page on the fork is enough
+
+
+def test_a_student_reads_their_own_view_with_the_challenge(client):
+    cls = start_class(client)
+    st = join(client, cls["code"])
+    goal = {"goal": {"metric": "test_loss", "target": 0.2}}
+    client.put(f"/api/classes/{cls['code']}/challenge", json=goal, headers=teacher_headers(cls))
+    r = client.get(f"/api/classes/{cls['code']}/students/{st['student_id']}",
+                   headers=student_headers(st))
+    assert r.status_code == 200
+    body = r.json()
+    assert body["challenge"]["goal"] == {"metric": "test_loss", "target": 0.2}
+    assert body["student"]["name"] == "Aiko" and body["student"]["fork"] is None
+    assert cls["class_token"] not in r.text and cls["teacher"]["token"] not in r.text
