@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,7 @@ NOT_SWEPT = {"seed": "repeat each setting over seeds with the sweep's `seeds` li
                           "val_share instead"}
 # penalty shortcuts: "l2": {"low": 1e-5, "high": 1e-2, "log": true} sweeps an L2 rate
 PENALTIES = ("l1", "l2")
+WIDTH = re.compile(r"layers\.(\d)")  # "layers.0": the width of the first hidden layer
 KEYS = ("base", "params", "search", "trials", "epochs", "seeds", "pruner", "metric",
         "val_share", "sampler_seed", "round")
 
@@ -97,6 +99,10 @@ class Sweep:
         for name, v in values.items():
             if name in PENALTIES:
                 changes.update(regularization=name, reg_rate=v)
+            elif name.startswith("layers."):  # the width of one hidden layer
+                layers = list(changes.get("layers", self.base["layers"]))
+                layers[int(name.split(".")[1])] = v
+                changes["layers"] = layers
             else:
                 changes[name] = v
         changes["seed"] = seed
@@ -127,16 +133,32 @@ def _number_field(name: str) -> dict[str, Any] | None:
 def _param(name: str, spec: Any, base: dict[str, Any], errors: list[FieldError]) -> Param | None:
     where = f"params.{name}"
     target = "reg_rate" if name in PENALTIES else name
-    if name not in cfgmod.FIELDS and name not in PENALTIES:
+    width = WIDTH.fullmatch(name)
+    if width:  # layers.i: the width of hidden layer i of base.layers
+        i = int(width.group(1))
+        if i >= len(base["layers"]):
+            errors.append(FieldError(where, spec, f"base.layers {base['layers']} has "
+                                     f"{len(base['layers'])} hidden layers, numbered from 0"))
+            return None
+        target = "layers"
+    elif name not in cfgmod.FIELDS and name not in PENALTIES:
         errors.append(FieldError(where, spec, "unknown field; sweep a configuration field ("
                                  + ", ".join(f for f in cfgmod.FIELDS if f not in NOT_SWEPT)
-                                 + ") or l1 / l2 (a penalty rate)"))
+                                 + "), l1 / l2 (a penalty rate) or layers.0, layers.1, ... "
+                                 "(the width of one hidden layer)"))
         return None
     if name in NOT_SWEPT:
         errors.append(FieldError(where, spec, NOT_SWEPT[name]))
         return None
 
     def check(value: Any, at: str) -> bool:
+        if width:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                errors.append(FieldError(at, value, f"a width is a whole number from 1 to "
+                                         f"{cfgmod.MAX_UNITS}"))
+                return False
+            value = [value if j == int(width.group(1)) else w
+                     for j, w in enumerate(base["layers"])]
         try:
             cfgmod.validate({target: value}, base=base)
         except ConfigError as exc:
@@ -159,7 +181,7 @@ def _param(name: str, spec: Any, base: dict[str, Any], errors: list[FieldError])
         errors.append(FieldError(where, spec, "give a list of values, or a range "
                                  '{"low": ..., "high": ..., "log": true|false}'))
         return None
-    meta = _number_field(target)
+    meta = {"integer": True} if width else _number_field(target)
     if meta is None:
         errors.append(FieldError(where, spec, f"{name} is not a number: give a list of values"))
         return None
@@ -215,6 +237,10 @@ def parse_sweep(raw: Any) -> Sweep:
             if p is not None:
                 params.append(p)
         names = set(params_raw)
+        if "layers" in names and any(WIDTH.fullmatch(str(n)) for n in names):
+            errors.append(FieldError("params", sorted(names), "sweep either whole "
+                                     "architectures (layers) or single widths (layers.0, ...), "
+                                     "not both"))
         if {"l1", "l2"} <= names or (names & set(PENALTIES) and names & {"regularization",
                                                                           "reg_rate"}):
             errors.append(FieldError("params", sorted(names), "l1 and l2 each set the penalty "

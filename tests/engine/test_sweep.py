@@ -209,6 +209,23 @@ def test_fields_of_every_kind_can_be_swept() -> None:
     assert (cfg["regularization"], cfg["reg_rate"], cfg["layers"], cfg["seed"]) == (
         "l2", 0.001, [64, 32], 3)
     assert next(p for p in s.params if p.name == "batch_size").integer
+    widths = parse_sweep({"base": {**DIGITS, "layers": [64, 32]}, "search": "random",
+                          "params": {"layers.0": {"low": 16, "high": 128},
+                                     "layers.1": [8, 16]}})
+    assert all(p.integer for p in widths.params if p.values is None)
+    assert widths.config_for({"layers.0": 100, "layers.1": 8}, 0)["layers"] == [100, 8]
+
+
+def test_one_layer_width_must_exist_and_fit() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_sweep({"base": {"layers": [8, 8]}, "params": {"layers.2": [4]}})
+    assert info.value.errors[0].field == "params.layers.2" and "2 hidden layers" in str(
+        info.value)
+    with pytest.raises(ConfigError, match="params.layers.0.high"):
+        parse_sweep({"base": {"layers": [8]}, "search": "random",
+                     "params": {"layers.0": {"low": 4, "high": 5000}}})
+    with pytest.raises(ConfigError, match="not both"):
+        parse_sweep({"params": {"layers.0": [4, 8], "layers": [[4], [8]]}})
 
 
 # ------------------------------------------------------------------ the command line
