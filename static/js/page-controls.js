@@ -49,6 +49,14 @@ export class PageControls {
       this.showFinetune(on);
       if (on) $("#finetune").scrollIntoView({ behavior: "smooth", block: "start" });
     });
+    // narrow screens: the controls are a drawer, opened from the top bar (CSS decides the width)
+    $("#btn-controls").addEventListener("click", () => this.openDrawer(!body.classList.contains("drawer-open")));
+    $("#btn-controls-close").addEventListener("click", () => this.openDrawer(false));
+    $("#btn-tools").addEventListener("click", () => {
+      const on = body.classList.toggle("tools-open");
+      $("#btn-tools").setAttribute("aria-expanded", String(on));
+      measureTopbar();
+    });
     $("#btn-help").addEventListener("click", () => $("#help").showModal());
     $("#btn-share").addEventListener("click", () => this.showShare());
     $("#btn-share-close").addEventListener("click", () => { $("#share-box").hidden = true; });
@@ -74,6 +82,15 @@ export class PageControls {
   relabel() {
     $("#lang").value = getLanguage();
     this.chartOptions();
+  }
+
+  /** Open or close the controls drawer (narrow screens); opening it shows the learning rate. */
+  openDrawer(on) {
+    body.classList.toggle("drawer-open", on);
+    $("#btn-controls").setAttribute("aria-expanded", String(on));
+    if (on) $("#f-optimizer").focus({ preventScroll: true });
+    else if (document.activeElement?.closest?.("#controls")) $("#btn-controls").focus();
+    this.redraw();
   }
 
   showFinetune(on) {
@@ -104,6 +121,7 @@ export class PageControls {
 
   onKey(e) {
     if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return; // a view used the key
+    if (e.key === "Escape" && body.classList.contains("drawer-open")) { this.openDrawer(false); return; }
     const tag = e.target.tagName;
     const typing = tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA";
     if (typing) return;

@@ -11,6 +11,7 @@ export const STRINGS = {
   controls_open: "Controls", controls_close: "Close the controls", g_learning: "Learning",
   lesson_pace: "Pace: {n} steps/s, about {s} s for the lesson (change it under Speed)",
   speed_n: "{n} steps/s",
+  more_tools: "More: language, lessons, presenter mode, share",
   epoch: "Epoch", step_count: "Step",
   train_loss: "Train loss", test_loss: "Test loss", test_acc: "Test accuracy",
   language: "Language", share: "Share link", presenter: "Presenter mode",

@@ -11,6 +11,7 @@ export const STRINGS = {
   controls_open: "設定", controls_close: "設定を閉じる", g_learning: "学習",
   lesson_pace: "ペース：毎秒 {n} ステップ、レッスン全体で約 {s} 秒（「速度」で変えられます）",
   speed_n: "毎秒 {n} ステップ",
+  more_tools: "その他：言語、レッスン、プレゼンターモード、共有",
   epoch: "エポック", step_count: "ステップ",
   train_loss: "訓練損失", test_loss: "テスト損失", test_acc: "テスト正解率",
   language: "言語", share: "共有リンク", presenter: "プレゼンターモード",
