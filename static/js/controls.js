@@ -316,7 +316,15 @@ export class Controls {
 
   setSpeed(speed) {
     const sel = this.root.querySelector("#f-speed");
-    sel.value = speed === null || speed === undefined ? "max" : String(speed);
+    let value = speed === null || speed === undefined ? "max" : String(speed);
+    // a pace the menu has no entry for (a lesson's): shown as one more entry, so it can be read
+    let extra = sel.querySelector("option[data-pace]");
+    if (value !== "max" && ![...sel.options].some((o) => o.value === value)) {
+      if (!extra) { extra = document.createElement("option"); extra.dataset.pace = ""; sel.append(extra); }
+      extra.value = value;
+      extra.textContent = t("speed_n", { n: formatNumber(Number(value), 4) });
+    }
+    sel.value = value;
     if (!sel.value) sel.value = "max";
   }
 
@@ -350,6 +358,8 @@ export class Controls {
   /** Language changed: texts built in code. */
   relabel() {
     if (this.config) this.setConfig(this.config, this.info);
+    const extra = this.root.querySelector("#f-speed option[data-pace]");
+    if (extra) extra.textContent = t("speed_n", { n: formatNumber(Number(extra.value), 4) });
   }
 
   // ------------------------------------------------------------------ errors

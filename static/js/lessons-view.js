@@ -5,7 +5,22 @@
 // events and `hello`), so a viewer page shows the same card.
 
 import { getLanguage, t } from "./i18n.js";
-import { formatCount } from "./scales.js";
+import { formatCount, roundSig } from "./scales.js";
+
+/**
+ * How long a lesson's run lasts on the screen, in seconds: long enough for a class to watch the
+ * curves move, short enough to keep the lesson going. A lesson's pace (steps per second, the
+ * `speed` command the page sends when it loads a lesson) is its `steps` over this; see
+ * docs/teaching.md.
+ */
+export const LESSON_SECONDS = 10;
+
+/** A lesson's pace in steps per second (two significant digits, 1 to 1,000), or null without steps. */
+export function lessonPace(lesson) {
+  const steps = Number(lesson?.steps);
+  if (!(steps > 0)) return null;
+  return Math.min(1000, Math.max(1, roundSig(steps / LESSON_SECONDS, 2)));
+}
 
 const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
@@ -97,7 +112,11 @@ export class LessonsView {
     if (this.role !== "control") return;
     const lesson = findLesson(this.catalogue, name);
     const v = variant ?? (lesson ? currentVariant(lesson, null) : null);
+    const fresh = this.current?.name !== name; // a new lesson, not another variant of this one
     this.send({ type: "lesson", name, variant: v });
+    // a new lesson runs at its pace (a variant keeps the speed the teacher has chosen since)
+    const pace = fresh ? lessonPace(lesson) : null;
+    if (pace !== null) this.send({ type: "speed", steps_per_second: pace });
     this.pending = { name, variant: v };
     if (this.menu.open) this.menu.close();
     this.cardClosed = false;
@@ -178,6 +197,7 @@ export class LessonsView {
       <div class="lesson-qa">
         <p><strong>${esc(t("lesson_question"))}</strong> ${esc(lesson.question)}</p>
         <p><strong>${esc(t("lesson_look_at"))}</strong> ${esc(lesson.look_at)}</p>
+        ${lessonPace(lesson) !== null ? `<p class="lesson-pace">${esc(t("lesson_pace", { n: formatCount(lessonPace(lesson)), s: formatCount(lesson.steps / lessonPace(lesson)) }))}</p>` : ""}
         ${this.until !== null ? `<p class="lesson-until">${esc(t("lesson_until", { n: formatCount(this.until) }))}</p>` : ""}
       </div>`;
   }
