@@ -12,7 +12,7 @@ import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from benchmarks import attack
+from benchmarks import attackers
 
 MIN_FPS = 10.0
 MAX_ACK_SECONDS = 1.0
@@ -22,7 +22,7 @@ MAX_RSS_GROWTH_MB = 50.0
 def _bystander_under(server, run_attack) -> tuple[float, float]:
     """Run ``run_attack`` (returns when the attack is over) in a thread while a bystander
     plays and asks for single steps: (frames/s during the attack, slowest step ack)."""
-    player, stepper = attack.playing_bystander(server.base)
+    player, stepper = attackers.playing_bystander(server.base)
     time.sleep(0.5)
     t = threading.Thread(target=run_attack)
     t0 = time.monotonic()
@@ -42,14 +42,14 @@ def _bystander_under(server, run_attack) -> tuple[float, float]:
 @pytest.mark.xfail(strict=True, reason="issue 10 finding 1: not fixed yet")
 def test_a_phase_burst_does_not_stop_other_sessions(serve):
     server = serve()
-    s = attack.create(server.base, {"config": attack.BIG_DIGITS})
-    attacker = attack.Watcher(server.base, s["id"], s["token"])
-    fps, ack = _bystander_under(server, lambda: attack.phase_burst(attacker, 300, 3.4))
+    s = attackers.create(server.base, {"config": attackers.BIG_DIGITS})
+    attacker = attackers.Watcher(server.base, s["id"], s["token"])
+    fps, ack = _bystander_under(server, lambda: attackers.phase_burst(attacker, 300, 3.4))
     with server.http() as h:
         assert h.delete(f"/api/sessions/{s['id']}",
                         headers={"X-Control-Token": s["token"]}).status_code == 204
     attacker.close()
-    after = attack.Watcher(server.base, *_session(server))
+    after = attackers.Watcher(server.base, *_session(server))
     ack_after_delete = after.step_ack_seconds(timeout=2 * MAX_ACK_SECONDS)
     after.close()
     assert fps >= MIN_FPS, f"the bystander drew {fps:.1f} frames/s during the burst"
@@ -58,7 +58,7 @@ def test_a_phase_burst_does_not_stop_other_sessions(serve):
 
 
 def _session(server) -> tuple[str, str]:
-    s = attack.create(server.base, attack.BYSTANDER)
+    s = attackers.create(server.base, attackers.BYSTANDER)
     return s["id"], s["token"]
 
 
@@ -68,7 +68,7 @@ def test_a_flood_of_rebuilding_sets_does_not_starve_other_sessions(serve):
     server = serve()
     sid, token = _session(server)
     fps, ack = _bystander_under(
-        server, lambda: attack.set_flood(server.base, sid, token, connections=5, rate=120,
+        server, lambda: attackers.set_flood(server.base, sid, token, connections=5, rate=120,
                                          seconds=3))
     assert fps >= MIN_FPS, f"the bystander drew {fps:.1f} frames/s during the set flood"
     assert ack <= MAX_ACK_SECONDS, f"a bystander's step took {ack:.2f} s"
@@ -78,13 +78,13 @@ def test_a_flood_of_rebuilding_sets_does_not_starve_other_sessions(serve):
 @pytest.mark.xfail(strict=True, reason="issue 10 finding 3: not fixed yet")
 def test_a_viewer_that_never_reads_does_not_keep_the_servers_memory(serve):
     server = serve()
-    s = attack.create(server.base, {"config": {**attack.BIG_DIGITS, "batch_size": 0}})
-    ctl = attack.Watcher(server.base, s["id"], s["token"])
+    s = attackers.create(server.base, {"config": {**attackers.BIG_DIGITS, "batch_size": 0}})
+    ctl = attackers.Watcher(server.base, s["id"], s["token"])
     assert ctl.wait(lambda e: e.get("type") == "hello", 10)
     time.sleep(0.5)
     rss_start = server.rss_mb()
-    stuck = attack.StuckReader(server.base, s["id"])
-    attack.phase_burst(ctl, 16, 1.5)
+    stuck = attackers.StuckReader(server.base, s["id"])
+    attackers.phase_burst(ctl, 16, 1.5)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and \
             sum(e.get("type") == "phase" for e in list(ctl.events)) < 16:
@@ -103,18 +103,18 @@ def test_a_viewer_that_never_reads_does_not_keep_the_servers_memory(serve):
 def test_the_controller_always_gets_a_seat(serve):
     server = serve(env={"BACKPROP_MAX_VIEWERS": "3"})
     sid, token = _session(server)
-    ctl = attack.Watcher(server.base, sid, token)
-    viewers = [attack.Watcher(server.base, sid) for _ in range(2)]
+    ctl = attackers.Watcher(server.base, sid, token)
+    viewers = [attackers.Watcher(server.base, sid) for _ in range(2)]
     for w in (ctl, *viewers):
         assert w.wait(lambda e: e.get("type") == "hello", 10)
     ctl.close()  # a brief drop: the teacher's wifi
     time.sleep(0.5)
-    late = attack.Watcher(server.base, sid)  # a viewer takes the free slot
+    late = attackers.Watcher(server.base, sid)  # a viewer takes the free slot
     assert late.wait(lambda e: e.get("type") == "hello", 10)
     with pytest.raises(InvalidStatus):  # the cap still holds for viewers
-        attack.Watcher(server.base, sid)
+        attackers.Watcher(server.base, sid)
     try:
-        back = attack.Watcher(server.base, sid, token)
+        back = attackers.Watcher(server.base, sid, token)
     except InvalidStatus as exc:
         pytest.fail(f"the controller's reconnect was refused: {exc.response.status_code}")
     assert back.wait(lambda e: e.get("type") == "hello", 10)["role"] == "control"
@@ -125,7 +125,7 @@ def test_the_controller_always_gets_a_seat(serve):
 def test_one_address_cannot_take_every_session_nor_evict_a_trained_run(serve):
     server = serve()
     sid, token = _session(server)
-    victim = attack.Watcher(server.base, sid, token)
+    victim = attackers.Watcher(server.base, sid, token)
     assert victim.reply(victim.send("step", n=2000), 30)["type"] == "ack"
     victim.close()
     time.sleep(1.0)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from benchmarks import attack
+from benchmarks import attackers
 
 F8 = pytest.mark.xfail(strict=True, reason="issue 10 finding 8: not fixed yet")
 pytestmark = pytest.mark.slow
@@ -44,8 +44,8 @@ FUZZ = settings(max_examples=40, deadline=None,
 
 @pytest.fixture(scope="module")
 def controller(shared_server):
-    s = attack.create(shared_server.base, {"config": {"data": "xor", "layers": [4]}})
-    w = attack.Watcher(shared_server.base, s["id"], s["token"])
+    s = attackers.create(shared_server.base, {"config": {"data": "xor", "layers": [4]}})
+    w = attackers.Watcher(shared_server.base, s["id"], s["token"])
     assert w.wait(lambda e: e.get("type") == "hello", 10)
     yield w
     w.close()
@@ -90,7 +90,7 @@ def test_every_configuration_gets_a_201_or_a_422_naming_fields(shared_server, co
 
 @pytest.fixture(scope="module")
 def model_session(shared_server):
-    s = attack.create(shared_server.base, {"config": {"data": "spiral", "layers": [4]}})
+    s = attackers.create(shared_server.base, {"config": {"data": "spiral", "layers": [4]}})
     with shared_server.http() as h:
         raw = h.get(f"/api/sessions/{s['id']}/model.safetensors").content
     return s, raw
@@ -127,7 +127,7 @@ def test_every_model_file_gets_a_200_or_a_422_on_model(shared_server, model_sess
 
 @pytest.fixture(scope="module")
 def csv_session(shared_server):
-    return attack.create(shared_server.base, {"preset": "xor"})
+    return attackers.create(shared_server.base, {"preset": "xor"})
 
 
 cells = st.one_of(st.integers(-(10**6), 10**6).map(str), st.floats().map(repr),

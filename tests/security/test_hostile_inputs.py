@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import attack
+from benchmarks import attackers
 from engine import serialize
 
 F8 = pytest.mark.xfail(strict=True, reason="issue 10 finding 8: not fixed yet")
@@ -20,9 +20,9 @@ GENERIC_CODES = (None, "message_failed", "command_failed", "training_crashed")
 HUGE = 10**400
 
 
-def _control(server, body: dict[str, Any]) -> tuple[dict[str, Any], attack.Watcher]:
-    s = attack.create(server.base, body)
-    w = attack.Watcher(server.base, s["id"], s["token"])
+def _control(server, body: dict[str, Any]) -> tuple[dict[str, Any], attackers.Watcher]:
+    s = attackers.create(server.base, body)
+    w = attackers.Watcher(server.base, s["id"], s["token"])
     assert w.wait(lambda e: e.get("type") == "hello", 10)
     return s, w
 
@@ -86,7 +86,7 @@ def test_hostile_configuration_values_get_a_422_naming_the_field(shared_server, 
 
 
 def _upload_csv(server, label: str) -> Any:
-    s = attack.create(server.base, {"preset": "xor"})
+    s = attackers.create(server.base, {"preset": "xor"})
     with server.http() as h:
         return h.post(f"/api/sessions/{s['id']}/csv", params={"label": label},
                       headers={"X-Control-Token": s["token"]},
@@ -120,7 +120,7 @@ def test_huge_numbers_in_commands_get_an_error_naming_the_field(shared_server, c
 
 # --------------------------------------------------- findings 8 and 9: model files
 def _model(server) -> tuple[dict[str, Any], bytes]:
-    s = attack.create(server.base, {"config": {"data": "spiral", "layers": [4]}})
+    s = attackers.create(server.base, {"config": {"data": "spiral", "layers": [4]}})
     with server.http() as h:
         raw = h.get(f"/api/sessions/{s['id']}/model.safetensors").content
     return s, raw

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from benchmarks import attack
+from benchmarks import attackers
 
 
 def test_the_server_log_never_carries_a_control_token(serve):
@@ -13,7 +13,7 @@ def test_the_server_log_never_carries_a_control_token(serve):
     with server.http() as h:
         assert h.get(f"/api/sessions/{s['id']}", params={"token": s["token"]}).status_code == 200
         h.get("/api/health", params={"owner_key": "K3Y-VALUE", "x": "1"})
-    w = attack.Watcher(server.base, s["id"], s["token"])
+    w = attackers.Watcher(server.base, s["id"], s["token"])
     assert w.wait(lambda e: e.get("type") == "hello", 10)
     w.close()
     deadline = time.monotonic() + 5
