@@ -1,5 +1,5 @@
 """The teacher's worker goes first in the training turnstile (app/gate.py), but never takes
-two turns in a row while another worker waits."""
+two turns in a row while another worker waits, nor more than its share of the time."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def _queue_then_release(gate: Gate, workers: list[threading.Thread]) -> None:
 
 
 def test_a_prioritized_worker_that_queued_last_is_served_first():
-    gate, order = Gate(1), []
+    gate, order = Gate(1, priority_share=1.0), []
     workers = [_worker(gate, n, 1, order) for n in "abc"]
     workers.append(_worker(gate, "T", 1, order, prioritized=True))
     _queue_then_release(gate, workers)
@@ -51,7 +51,7 @@ def test_a_prioritized_worker_that_queued_last_is_served_first():
 
 
 def test_a_prioritized_worker_gets_every_other_turn_never_two_in_a_row():
-    gate, order = Gate(1), []
+    gate, order = Gate(1, priority_share=1.0), []
     workers = [_worker(gate, n, 1, order) for n in "abcd"]
     workers.append(_worker(gate, "T", 5, order, prioritized=True))
     _queue_then_release(gate, workers)
@@ -80,3 +80,24 @@ def test_priority_can_be_taken_back():
     workers = [_worker(gate, "a", 1, order), threading.Thread(target=run, daemon=True)]
     _queue_then_release(gate, workers)
     assert order == ["a", "T"]
+
+
+def test_past_its_share_of_the_time_a_prioritized_worker_queues_like_the_others():
+    gate, order = Gate(1, priority_share=0.0, priority_window=60.0), []
+    workers = [_worker(gate, n, 1, order) for n in "abc"]
+    workers.append(_worker(gate, "T", 2, order, prioritized=True))
+    _queue_then_release(gate, workers)
+    # first in line while it had held nothing; then at the back, behind b and c
+    assert order == ["T", "a", "b", "c", "T"]
+
+
+def test_the_share_is_counted_again_in_each_window():
+    gate = Gate(1, priority_share=0.0, priority_window=0.05)
+    gate.prioritize(threading.get_ident())
+    with gate.slot():
+        time.sleep(0.01)
+    assert gate._priority_held > 0
+    time.sleep(0.06)
+    with gate._lock:
+        assert gate._first_in_line(time.monotonic())  # a new window: nothing held yet
+    assert gate._priority_held == 0.0
