@@ -20,6 +20,7 @@ import { PageControls } from "./page-controls.js";
 import { hasToast, setBanner, toast } from "./page-ui.js";
 import { createSession, sessionExists, shareUrls, tokenFromHash } from "./session.js";
 import { loadFacts } from "./facts.js";
+import { finetuneOpen } from "./finetune-logic.js";
 
 const $ = (s) => document.querySelector(s);
 const body = document.body;
@@ -30,6 +31,7 @@ let uiDirty = true; // the views draw again at the next animation frame
 let chartVersion = -1;
 const redraw = () => { uiDirty = true; };
 const gradLog = new GradNormLog();
+let finetuneReason = false; // the fine-tuning panel had its reason to be open (digits, a model)
 
 const send = (cmd) => {
   const id = socket ? socket.send(cmd) : null;
@@ -105,8 +107,11 @@ function showInfo() {
   const regression = info?.task === "regression";
   $("#chart-acc").hidden = regression;
   $("#toggle-normalize").closest("label").hidden = regression;
-  // the fine-tuning panel opens by itself for a pretrained model or the digits
-  if (cfg?.model || image) page.showFinetune(true);
+  // the fine-tuning panel opens by itself for a pretrained model or the digits, and closes when
+  // they are gone (another data set)
+  const reason = Boolean(cfg?.model || image);
+  page.showFinetune(finetuneOpen(!$("#finetune").hidden, finetuneReason, reason));
+  finetuneReason = reason;
   gradLog.clear();
 }
 

@@ -259,3 +259,14 @@ export function inferHead(model, config, info) {
 export function classProbs(p, nClasses) {
   return p.length === 1 && nClasses === 2 ? [1 - p[0], p[0]] : Array.from(p);
 }
+
+/**
+ * Whether the fine-tuning panel is open after a new network or data set. It opens by itself when
+ * its reason appears (the digits, or a loaded model: `reason`), closes when the reason it opened
+ * for is gone (`hadReason`: there was one before), and otherwise stays as the user left it.
+ */
+export function finetuneOpen(open, hadReason, reason) {
+  if (reason && !hadReason) return true;
+  if (!reason && hadReason) return false;
+  return open;
+}

@@ -163,3 +163,12 @@ test("a tie is said with the race's own check interval", () => {
   assert.deepEqual(reachedFirst(w, 7).params, { step: 70, every: 7 });
   assert.equal(reachedFirst(w).params.every, 10);
 });
+
+test("the fine-tuning panel opens for the digits or a model and closes when they are gone", async () => {
+  const { finetuneOpen } = await import("../../static/js/finetune-logic.js");
+  assert.equal(finetuneOpen(false, false, true), true, "switching to the digits opens it");
+  assert.equal(finetuneOpen(true, true, false), false, "switching from the digits to the spiral closes it");
+  assert.equal(finetuneOpen(false, true, true), false, "closed by hand on the digits: stays closed");
+  assert.equal(finetuneOpen(true, false, false), true, "opened by hand on the spiral: stays open");
+  assert.equal(finetuneOpen(false, false, false), false);
+});
