@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from engine import checkpoint
 from engine import config as cfgmod
+from engine.data import DataError
 
 from ..errors import AppError
 from ..publish import replace_run
@@ -54,7 +55,7 @@ async def fork(manager: SessionManager, teacher: Session
                        f"{exc}", status=409) from exc
     try:
         session = await run_in_threadpool(manager.create, config)
-    except cfgmod.ConfigError:
+    except (cfgmod.ConfigError, DataError):
         # a run on uploaded data or an uploaded model: its configuration alone cannot build
         # it, so the session starts from the defaults and takes the restored run at once
         session = await run_in_threadpool(manager.create, {})

@@ -190,3 +190,24 @@ def test_projecting_a_students_run_exposes_its_viewer_and_name(client):
     assert r.json()["projected"] is None
     r = client.post(url, json={"student": st["student_id"]}, headers=student_headers(st))
     assert r.status_code == 403
+
+
+CSV = "x1,x2,label\n" + "".join(
+    f"{i % 7},{(i * 3) % 5},{'a' if i % 2 else 'b'}\n" for i in range(40))
+
+
+def test_a_run_on_an_uploaded_csv_file_forks_with_its_data(client):
+    cls = start_class(client)
+    teacher = cls["teacher"]
+    r = client.post(f"/api/sessions/{teacher['id']}/csv",
+                    headers={"X-Control-Token": teacher["token"]},
+                    files={"file": ("data.csv", CSV, "text/csv")})
+    assert r.status_code == 200, r.text
+    st = join(client, cls["code"])
+    r = _fork(client, cls, st)
+    assert r.status_code == 201, r.text
+    fork = r.json()["session"]
+    assert client.get(f"/api/sessions/{fork}").json()["config"]["data"] == "csv"
+    rows = _on_worker(client, fork, lambda s: len(s.trainer.X_train) + len(s.trainer.X_test))
+    assert rows == 40
+    np.testing.assert_array_equal(_params(client, fork), _params(client, teacher["id"]))
