@@ -66,7 +66,8 @@ const controls = new Controls($("#controls"), {
   send, getState: () => ({ step: state.step, running: state.running }),
 });
 const focus = new LessonFocus({ onShown: () => { redraw(); page.chartsDirty(); } });
-const teaching = new Teaching({ $, network, send, getState: () => state, onFocus: (names, scroll) => focus.apply(names, scroll) });
+const teaching = new Teaching({ $, network, send, getState: () => state, onFocus: (names, scroll) => focus.apply(names, scroll),
+  presenterMode: () => state.presenterMode });
 const finetune = new FinetuneView($("#finetune"), {
   send, session: () => ({ id: state.sessionId, token: state.token, role: state.role }),
   onDrawInput: (pixels) => { // the drawn digit shown as the network's input
@@ -78,6 +79,7 @@ const finetune = new FinetuneView($("#finetune"), {
 const status = new StatusView({ inspector, controls, getState: () => state });
 const page = new PageControls({ network, surface, digits, confusion, lossChart, accChart, gradChart, teaching }, {
   send, getState: () => state, redraw, onChartOptions: () => { chartVersion = -1; },
+  onPresenter: (on) => dispatch({ type: "presenterMode", on }),
 });
 
 function pickPoint(p) {
@@ -131,6 +133,10 @@ function render() {
   else if (c.has("context")) inspector.setContext(state.info, state.config);
   if (c.has("config")) focus.refresh();
   if (c.has("data")) showData();
+  if (c.has("presenterMode")) {
+    page.setPresenter(state.presenterMode);
+    teaching.share(); // a teacher's page: the viewers follow (a viewer's share does nothing)
+  }
   status.render(state);
   if (c.has("info") || c.has("data")) redraw();
   for (const m of state.said) {

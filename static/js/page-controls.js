@@ -13,10 +13,10 @@ export class PageControls {
   /**
    * v: the views {network, surface, digits, confusion, lossChart, accChart, gradChart, teaching};
    * send(cmd), getState() → state, redraw() (the views draw again), onChartOptions() (the loss
-   * and accuracy series are rebuilt).
+   * and accuracy series are rebuilt), onPresenter(on) (presenter mode asked on or off).
    */
-  constructor(v, { send, getState, redraw, onChartOptions }) {
-    Object.assign(this, { v, send, getState, redraw, onChartOptions });
+  constructor(v, { send, getState, redraw, onChartOptions, onPresenter }) {
+    Object.assign(this, { v, send, getState, redraw, onChartOptions, onPresenter });
   }
 
   /** The charts redraw at their new size or options. */
@@ -98,8 +98,15 @@ export class PageControls {
     $("#btn-finetune").setAttribute("aria-pressed", String(on));
   }
 
+  /** The presenter-mode button and key: the state says it (a teacher's page shares it). */
   togglePresenter() {
-    const on = body.classList.toggle("presenter");
+    this.onPresenter(!body.classList.contains("presenter"));
+  }
+
+  /** Show presenter mode on or off (from the state: this page's choice or the teacher's). */
+  setPresenter(on) {
+    if (on === body.classList.contains("presenter")) return;
+    body.classList.toggle("presenter", on);
     $("#btn-presenter").setAttribute("aria-pressed", String(on));
     // one projected screen: the curves go under the output plot, beside the network
     const charts = $(".charts");

@@ -28,6 +28,7 @@ export function initialState({ sessionId = null, role = "control" } = {}) {
     config: null, info: null, running: false, speed: null,
     step: 0, epoch: 0, diverged: null, race: null, until: null,
     lesson: null, presenter: null, phase: null,
+    presenterMode: false, // this page's presenter mode (a viewer follows the teacher's; see below)
     data: null, latest: null, drawnLatest: null, frame: null,
     goodFrame: null, // the newest decoded frame whose loss is finite (what a divergence leaves)
     rate: NO_RATE, // steps and epochs per second, measured from the frames (rate.js)
@@ -75,6 +76,7 @@ export function reduce(state, ev) {
       s.until = ev.until ?? null;
       s.lesson = ev.lesson ?? null;
       s.presenter = ev.presenter ?? null;
+      followPresenter(state, s, change);
       s.goodFrame = null;
       s.rate = NO_RATE;
       change("role", "config", "info", "runnerTags", "runState", "diverged", "counters");
@@ -134,6 +136,11 @@ export function reduce(state, ev) {
     case "presenter":
       s.presenter = ev.state ?? null;
       change("presenter");
+      followPresenter(state, s, change);
+      break;
+    case "presenterMode": // presenter mode switched on this page (button, key)
+      s.presenterMode = Boolean(ev.on);
+      change("presenterMode");
       break;
     case "phase":
       s.phase = ev;
@@ -186,6 +193,17 @@ export function reduce(state, ev) {
       break;
   }
   return s;
+}
+
+/**
+ * A viewer follows the teacher's presenter mode (the shared state's `presenter`) whenever the
+ * teacher switches it; between two switches it keeps what the viewer chose on its own page.
+ */
+function followPresenter(state, s, change) {
+  if (s.role === "control") return;
+  const shared = s.presenter?.presenter;
+  if (typeof shared !== "boolean" || shared === state.presenter?.presenter) return;
+  if (shared !== s.presenterMode) { s.presenterMode = shared; change("presenterMode"); }
 }
 
 /**

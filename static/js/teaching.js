@@ -13,10 +13,12 @@ const SHARE_DELAY_MS = 80; // coalesce bursts of changes into one presenter mess
 export class Teaching {
   /**
    * $: querySelector; network: NetworkView; send(cmd); getState(): the page state;
-   * onFocus(names, scroll): a lesson's views to bring forward (empty: none).
+   * onFocus(names, scroll): a lesson's views to bring forward (empty: none);
+   * presenterMode() → whether this page is in presenter mode (shared with the viewers).
    */
-  constructor({ $, network, send, getState, onFocus }) {
+  constructor({ $, network, send, getState, onFocus, presenterMode }) {
     this.send = send;
+    this.presenterMode = presenterMode ?? (() => false); // the teacher's page: presenter mode on
     this.getState = getState;
     this.role = "control";
     this.timer = null;
@@ -108,7 +110,7 @@ export class Teaching {
 
   // ------------------------------------------------------------------ presenter
   sharedState() {
-    return { walk: this.walk.sharedState(), lesson: this.lessons.sharedState() };
+    return { walk: this.walk.sharedState(), lesson: this.lessons.sharedState(), presenter: this.presenterMode() };
   }
 
   share() {

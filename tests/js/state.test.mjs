@@ -206,3 +206,37 @@ test("a rebuilt network forgets the last good frame (its weights no longer fit)"
   s = reduce(s, { type: "config", config: CONFIG, info: INFO, rebuilt: "network" });
   assert.equal(s.goodFrame, null);
 });
+
+// ------------------------------------------------------------------ presenter mode, followed
+const viewerHello = (presenter) => reduce(initialState({ sessionId: "s1", role: "viewer" }),
+  { ...HELLO, role: "viewer", presenter });
+
+test("a viewer follows the teacher's presenter mode, from hello and from presenter events", () => {
+  let s = viewerHello({ walk: null, presenter: true });
+  assert.equal(s.presenterMode, true, "a late joiner starts in it");
+  assert.ok(s.changed.includes("presenterMode"));
+  s = reduce(s, { type: "presenter", state: { walk: null, presenter: false } });
+  assert.equal(s.presenterMode, false);
+  s = reduce(s, { type: "presenter", state: { walk: null, presenter: true } });
+  assert.equal(s.presenterMode, true);
+});
+
+test("a viewer can leave presenter mode on its page until the teacher switches it again", () => {
+  let s = viewerHello({ presenter: true });
+  s = reduce(s, { type: "presenterMode", on: false }); // the viewer's own button
+  assert.equal(s.presenterMode, false);
+  s = reduce(s, { type: "presenter", state: { walk: { phase: 2 }, presenter: true } }); // the teacher walks on
+  assert.equal(s.presenterMode, false, "the same presenter mode again does not override the viewer");
+  s = reduce(s, { type: "presenter", state: { presenter: false } });
+  s = reduce(s, { type: "presenter", state: { presenter: true } });
+  assert.equal(s.presenterMode, true, "a new switch by the teacher does");
+});
+
+test("the teacher's page keeps its own presenter mode; an older state without it changes nothing", () => {
+  let s = hello();
+  s = reduce(s, { type: "presenterMode", on: true });
+  s = reduce(s, { type: "presenter", state: { presenter: false } });
+  assert.equal(s.presenterMode, true);
+  const v = reduce(viewerHello(null), { type: "presenter", state: { walk: null } });
+  assert.equal(v.presenterMode, false);
+});
