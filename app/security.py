@@ -40,6 +40,8 @@ TEST_CLIENT_HOST = "testserver"
 """The host name Starlette's TestClient sends; allowed only when ``allow_testserver`` is set."""
 ANY_HOST = "*"
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+API_PAGES = ("/docs", "/redoc")
+"""Pages whose policy is made from their own contents (see ``docs_policy``)."""
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # the template's one inline handler (the controls form: onsubmit="return false")
@@ -75,9 +77,10 @@ TAG_URL = re.compile(rb"<(script|link)\b[^>]*?\b(?:src|href)=[\"'](https?://[^\"
 
 
 def docs_policy(html: bytes) -> str:
-    """The policy of the API page (Swagger UI at ``/docs``): exactly its inline scripts (by
-    hash), the origins of the scripts and style sheets it names, style attributes, data:
-    images, and fetches from the server (the API description)."""
+    """The policy of an API page (Swagger UI at ``/docs``, ReDoc at ``/redoc``): exactly its
+    inline scripts (by hash), the origins of the scripts and style sheets it names, inline
+    styles, data: images, workers from blobs, and fetches from the server (the API
+    description)."""
     hashes = [_sha256(m.group(1).decode("utf-8", "replace")) for m in INLINE_SCRIPT.finditer(html)]
     scripts: list[str] = []
     styles: list[str] = []
@@ -92,7 +95,8 @@ def docs_policy(html: bytes) -> str:
     img_src = " ".join(["'self'", "data:", *styles])
     return ("default-src 'self'; "
             f"script-src {script_src}; style-src {style_src}; img-src {img_src}; "
-            "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+            "worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+            "frame-ancestors 'none'")
 
 
 FIXED_HEADERS = (
@@ -252,7 +256,7 @@ class WebGuard:
                 origin, scope.get("scheme", "http"), host or ""):
             await _answer(send, 403, BAD_ORIGIN, bad_origin_message(origin or ""), host or "")
             return
-        if scope.get("path") == "/docs":
+        if scope.get("path") in API_PAGES:
             await self.app(scope, receive, _docs_sender(send, host or ""))
             return
         fixed = _header_list(host or "")
@@ -277,7 +281,7 @@ def _with_headers(message: Message, extra: Sequence[tuple[bytes, bytes]]) -> Mes
 
 
 def _docs_sender(send: Send, host: str) -> Send:
-    """A sender that holds the /docs page back until it is whole, then sends it with a policy
+    """A sender that holds an API page back until it is whole, then sends it with a policy
     made from its own contents."""
     start: Message | None = None
     body = bytearray()

@@ -305,3 +305,12 @@ def test_a_bad_security_setting_is_refused_by_name(name, value):
     with pytest.raises(SettingsError) as e:
         Settings(**{name: value})
     assert str(e.value).startswith(f"{name} (BACKPROP_{name.upper()}): ")
+
+
+def test_the_redoc_page_gets_a_policy_made_from_itself(client):
+    r = client.get("/redoc")
+    assert r.status_code == 200
+    csp = r.headers["content-security-policy"]
+    for url in re.findall(r'<script[^>]*\bsrc="(https?://[^/"]+)', r.text):
+        assert url in csp.split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'none'" in csp
