@@ -75,6 +75,7 @@ CODES: dict[str, str] = {
     "too_many_classes": "the server already runs as many classes as it may",
     "bad_display_name": "the display name is empty or too long",
     "teacher_session_gone": "the teacher's session has ended",
+    "fork_limited": "a student asked for forks too quickly; wait a moment",
     "session_in_class": "the session already runs a class",
     "class_fork": "the teacher asks every student to try it themselves (fork the run)",
     # ---- diverged events
@@ -129,6 +130,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "too_many_classes": ("limit",),
     "bad_display_name": ("field", "value", "limit"),
     "class_fork": ("class_code", "note"),
+    "fork_limited": ("seconds",),
     "diverged": ("step", "quantity"),
     "race_diverged": ("step", "quantity"),
 }

@@ -12,6 +12,7 @@ A student's state, as the teacher's class view shows it:
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import time
@@ -67,7 +68,7 @@ class Student:
     fork_gen: int = 0  # the fork's history generation right after the fork
     fork_step: int = 0  # the teacher's step the fork started from
     fork_config: dict[str, Any] = field(default_factory=dict)  # the configuration it started
-    forked_at: float = 0.0
+    forked_at: float = -math.inf  # when the last fork was asked for
     measured: dict[str, Any] | None = None  # the server's last measurement of the fork
     reached: dict[str, Any] | None = None  # when the fork first met the challenge
     broke: tuple[int, int] = (-1, -1)  # (history generation, step) a constraint was last broken

@@ -36,6 +36,8 @@ router = APIRouter(prefix="/api/classes", tags=["classes"])
 pages = APIRouter(include_in_schema=False)
 
 MESSAGE_CHARS = 280
+FORK_EVERY = 2.0  # seconds: a student's forks come at most this often (each costs a
+# checkpoint on the teacher's worker and a new session)
 _registry_lock = threading.Lock()
 
 ClassToken = Annotated[str | None, Header(alias="X-Class-Token", max_length=200)]
@@ -217,6 +219,12 @@ async def fork_run(code: str, student_id: str, request: Request, manager: Manage
     optimizer, step), paused; its control URL steers it. A second fork replaces the first."""
     try:
         cls, student = _student(request, code, student_id, token)
+        wait = student.forked_at + FORK_EVERY - time.monotonic()
+        if wait > 0:
+            seconds = max(1, int(wait + 0.999))
+            raise AppError("fork_limited", f"a fork was made less than {FORK_EVERY:g} s ago; "
+                           f"try again in {seconds} s", status=429, seconds=seconds)
+        student.forked_at = time.monotonic()  # before the wait: a second request is refused
         teacher = manager.get(cls.session_id)
         if teacher is None:
             raise AppError("teacher_session_gone", "the teacher's session has ended; there is "
@@ -226,7 +234,7 @@ async def fork_run(code: str, student_id: str, request: Request, manager: Manage
         return refused(exc)
     old, student.fork_id = student.fork_id, session.id
     student.fork_gen, student.fork_step, student.fork_config = gen, step, config
-    student.forked_at, student.mode = time.monotonic(), "trying"
+    student.mode = "trying"
     student.measured = None
     student.restart_count()
     if old is not None and old != session.id:

@@ -121,7 +121,10 @@ def test_a_student_cannot_fork_for_another_student(client):
     assert r.status_code == 404 and detail(r)["code"] == "no_such_student"
 
 
-def test_a_second_fork_replaces_the_first(client):
+def test_a_second_fork_replaces_the_first(client, monkeypatch):
+    from app.routes import classes
+
+    monkeypatch.setattr(classes, "FORK_EVERY", 0.0)
     cls = start_class(client)
     st = join(client, cls["code"])
     first = _fork(client, cls, st).json()["session"]
@@ -211,3 +214,17 @@ def test_a_run_on_an_uploaded_csv_file_forks_with_its_data(client):
     rows = _on_worker(client, fork, lambda s: len(s.trainer.X_train) + len(s.trainer.X_test))
     assert rows == 40
     np.testing.assert_array_equal(_params(client, fork), _params(client, teacher["id"]))
+
+
+def test_forks_asked_too_quickly_get_429_with_the_seconds_to_wait(client):
+    from app.routes import classes
+
+    cls = start_class(client)
+    st = join(client, cls["code"])
+    assert _fork(client, cls, st).status_code == 201
+    r = _fork(client, cls, st)
+    assert r.status_code == 429
+    d = detail(r)
+    assert d["code"] == "fork_limited" and 1 <= d["seconds"] <= classes.FORK_EVERY
+    other = join(client, cls["code"], "Other")  # another student is not held back
+    assert _fork(client, cls, other).status_code == 201

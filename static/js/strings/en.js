@@ -327,6 +327,7 @@ export const EVENTS = {
   too_many_classes: "This server already runs {limit} classes. End one first.",
   bad_display_name: "Choose a name of 1 to {limit} characters.",
   teacher_session_gone: "The teacher's session has ended.",
+  fork_limited: "One moment: you can make a new copy of the run in {seconds} s.",
   session_in_class: "This session already runs a class: end that class first.",
   class_fork: "Try it yourself! {note}",
 };

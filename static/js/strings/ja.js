@@ -325,6 +325,7 @@ export const EVENTS = {
   too_many_classes: "このサーバーではすでに {limit} クラスが動いています。どれかを終了してください。",
   bad_display_name: "名前は 1〜{limit} 文字にしてください。",
   teacher_session_gone: "先生のセッションは終了しました。",
+  fork_limited: "少し待ってください。{seconds} 秒後に新しいコピーを作れます。",
   session_in_class: "このセッションではすでにクラスが動いています。先にそのクラスを終了してください。",
   class_fork: "自分でやってみよう！ {note}",
 };
