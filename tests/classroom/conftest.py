@@ -51,9 +51,10 @@ def client(make_client: Callable[..., TestClient]) -> TestClient:
 
 @pytest.fixture(autouse=True)
 def every_event_has_a_code(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    """Every error, notice and diverged event the server sends carries a code of app/codes.py."""
+    """Every error, notice and diverged event the server sends carries a code of app/codes.py
+    and the fields listed for it."""
     from app import frames
-    from app.codes import CODES
+    from app.codes import CODES, FIELDS
 
     seen: list[dict[str, Any]] = []
     real = frames.dumps
@@ -67,3 +68,5 @@ def every_event_has_a_code(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dic
     yield seen
     bad = [e for e in seen if e.get("code") not in CODES]
     assert not bad, f"events without a code from app/codes.py: {bad[:3]}"
+    lacking = [e for e in seen if not set(FIELDS.get(e["code"], ())) <= set(e)]
+    assert not lacking, f"events without the fields app/codes.py lists: {lacking[:3]}"

@@ -194,3 +194,30 @@ def test_display_names_are_cleaned_and_made_unique():
         with pytest.raises(AppError) as e:
             clean_name(bad)
         assert e.value.code == "bad_display_name" and e.value.field == "name"
+
+
+def test_every_class_refusal_carries_its_code_and_the_fields_listed_for_it(client, monkeypatch):
+    from app.codes import CODES, FIELDS
+
+    monkeypatch.setattr(registry, "MAX_STUDENTS", 1)
+    cls = start_class(client)
+    st = join(client, cls["code"])
+    c = cls["code"]
+    answers = [
+        client.post("/api/classes/AAAAAA/join", json={"name": "x"}),  # class_not_found
+        client.post(f"/api/classes/{c}/join", json={"name": ""}),  # bad_display_name
+        client.post(f"/api/classes/{c}/join", json={"name": "y"}),  # class_full
+        client.get(f"/api/classes/{c}/students/nobody", headers=student_headers(st)),
+        client.get(f"/api/classes/{c}", headers={"X-Class-Token": "x"}),
+        client.get(f"/api/classes/{c}/students/{st['student_id']}", headers={}),
+    ]
+    client.delete(f"/api/classes/{c}", headers=teacher_headers(cls))
+    answers.append(client.get(f"/api/classes/{c}/public"))  # class_ended
+    seen = set()
+    for r in answers:
+        d = detail(r)
+        assert d["code"] in CODES, d
+        assert set(FIELDS.get(d["code"], ())) <= set(d), d
+        seen.add(d["code"])
+    assert seen == {"class_not_found", "bad_display_name", "class_full", "no_such_student",
+                    "wrong_class_token", "wrong_student_token", "class_ended"}
