@@ -1,5 +1,6 @@
 """The page works under its own Content-Security-Policy: a real server, Chromium with the policy
-enforced, every panel opened; not one violation is reported."""
+enforced, every panel opened, and the API page (/docs) drawn; not one violation is
+reported."""
 
 from __future__ import annotations
 
@@ -60,5 +61,10 @@ def test_the_page_runs_under_its_policy_without_a_violation(serve):
             time.sleep(0.5)
             assert page.evaluate("window.__violations || []") == []
             assert errors == []
+            docs = browser.new_page()  # the API page, under the policy made from it
+            docs.add_init_script(REPORT_VIOLATIONS)
+            docs.goto(server.base + "/docs")
+            _wait(docs, "document.querySelectorAll('.opblock').length > 0")
+            assert docs.evaluate("window.__violations || []") == []
         finally:
             browser.close()
