@@ -9,6 +9,9 @@ afresh by every sweep, as the command line does); the Dask cluster is started on
 timing, as an existing cluster would be. The overhead line compares one trial, in process,
 with the same training in a bare loop (Trainer.step on the same training rows and one
 validation at the end): the difference is the trial's per-epoch validation and bookkeeping.
+On a shared machine the parallel speed-up is capped by what the other work leaves free, so the
+same runs are also timed in one and in two bare Python processes, without any sweep machinery:
+that efficiency is the ceiling a sweep can reach at that moment.
 
     python benchmarks/tuning.py                 # 3 rounds of 24 trials, about 2 minutes
     python benchmarks/tuning.py --rounds 1 --trials 8
@@ -56,6 +59,28 @@ def time_sweep(spec: dict[str, Any], **where: Any) -> tuple[float, list[tuple]]:
     seconds = time.perf_counter() - t0
     assert all(r["state"] == "complete" for r in result.rows), result.rows
     return seconds, [(r["trial"], r["val_loss"]) for r in result.rows]
+
+
+BARE = ("import sys, math; sys.path.insert(0, {root!r}); from engine.trainer import Trainer\n"
+        "from engine.sweep_spec import parse_sweep\n"
+        "cfg = parse_sweep({spec!r}).config_for({{'lr': 0.1}}, 0)\n"
+        "for _ in range({n}):\n"
+        "    tr = Trainer(cfg)\n"
+        "    tr.step({epochs} * math.ceil(len(tr.X_train) / tr.batch_size))\n")
+
+
+def bare_processes(trials: int, processes: int) -> float:
+    """Seconds for ``processes`` plain Python processes to train ``trials`` runs between them,
+    no sweep machinery: the machine's own parallel speed-up, the ceiling for a sweep's."""
+    import subprocess
+
+    root = str(Path(__file__).resolve().parent.parent)
+    code = BARE.format(root=root, spec=sweep_spec(2), n=trials // processes, epochs=EPOCHS)
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(processes)]
+    for p in procs:
+        p.wait()
+    return time.perf_counter() - t0
 
 
 def startup(workers: int) -> float:
@@ -112,6 +137,7 @@ def main() -> None:
           f"{args.trials} trials per sweep, {args.rounds} rounds")
     times: dict[str, list[float]] = {"1 worker": [], "2 workers": [], "Dask, 2 workers": []}
     starts: dict[int, list[float]] = {1: [], 2: []}
+    bare: dict[int, list[float]] = {1: [], 2: []}
     reference = None
     for _ in range(args.rounds):
         for name, where in (("1 worker", {"workers": 1}), ("2 workers", {"workers": 2}),
@@ -125,7 +151,10 @@ def main() -> None:
             times[name].append(seconds)
         for w in starts:
             starts[w].append(startup(w))
+        for w in bare:
+            bare[w].append(bare_processes(args.trials, w))
         print("  round: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items() if v)
+              + f"; bare processes {bare[1][-1]:.2f} s on 1, {bare[2][-1]:.2f} s on 2"
               + f"; load {os.getloadavg()[0]:.1f}", flush=True)
     if cluster is not None:
         cluster.close()
@@ -143,6 +172,9 @@ def main() -> None:
     efficiency = rate["2 workers"] / (2 * rate["1 worker"])
     print(f"parallel efficiency on 2 local workers: {efficiency:.2f} (target ≥ 0.8); after "
           f"the workers started: {steady['2 workers'] / (2 * steady['1 worker']):.2f}")
+    ceiling = statistics.median(bare[1]) / (2 * statistics.median(bare[2]))
+    print(f"two bare processes training the same runs, no sweep: efficiency {ceiling:.2f} "
+          "(what this machine allows right now)")
     if "Dask, 2 workers" in rate:
         print(f"parallel efficiency on 2 Dask workers: "
               f"{rate['Dask, 2 workers'] / (2 * rate['1 worker']):.2f}")
