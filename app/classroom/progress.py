@@ -114,7 +114,7 @@ def roster_entry(student: Student, manager: SessionManager, base: str) -> dict[s
     clients = fork.viewers if fork is not None else 0
     m = student.measured or {}
     entry: dict[str, Any] = {
-        "id": student.id, "name": student.name, "state": student.state(clients),
+        "id": student.id, "name": student.name, "state": student.state(clients, fork is not None),
         "fork": None, "test_acc": None, "test_loss": None, "step": None, "sparkline": []}
     if fork is not None:
         entry["fork"] = {"session": fork.id, **session_links(base, fork.id), "clients": clients}

@@ -81,9 +81,11 @@ class Student:
         """A new run or a new challenge: nothing reached, nothing scanned, nothing broken."""
         self.reached, self.broke, self.scanned = None, (-1, -1), (-1, -1)
 
-    def state(self, fork_clients: int, now: float | None = None) -> str:
+    def state(self, fork_clients: int, has_fork: bool, now: float | None = None) -> str:
+        """connected, following, trying or away (see the module); ``has_fork``: their fork's
+        session is still open, with ``fork_clients`` pages on it."""
         now = time.monotonic() if now is None else now
-        if self.fork_id is not None and (fork_clients > 0 or (
+        if has_fork and (fork_clients > 0 or (
                 self.mode == "trying" and now - self.last_seen < PRESENCE_SECONDS)):
             return "trying"
         if now - self.last_seen >= PRESENCE_SECONDS:

@@ -206,3 +206,14 @@ def test_a_student_reads_their_own_view_with_the_challenge(client):
     assert body["challenge"]["goal"] == {"metric": "test_loss", "target": 0.2}
     assert body["student"]["name"] == "Aiko" and body["student"]["fork"] is None
     assert cls["class_token"] not in r.text and cls["teacher"]["token"] not in r.text
+
+
+def test_a_student_whose_fork_was_closed_is_not_trying(client):
+    cls = start_class(client)
+    st = join(client, cls["code"])
+    url = f"/api/classes/{cls['code']}"
+    fork = client.post(f"{url}/students/{st['student_id']}/fork",
+                       headers=student_headers(st)).json()
+    client.delete(f"/api/sessions/{fork['session']}", headers={"X-Control-Token": fork["token"]})
+    entry = client.get(url, headers=teacher_headers(cls)).json()["students"][0]
+    assert entry["fork"] is None and entry["state"] == "following"
