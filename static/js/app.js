@@ -278,6 +278,7 @@ window.__lab = {
   gradChart: () => ({ xLabel: gradChart.options.xLabel, layout: gradChart.layoutInfo ?? null,
     tooltip: gradChart.tooltipBox ?? null }),
   pickedPoint: () => inspector.point,
+  chartTicks: () => ({ loss: lossChart.xTickLabels ?? null, acc: accChart.xTickLabels ?? null }),
   facts: () => ({ live: [...controls.live].sort(), data: [...controls.dataFields].sort() }),
   focused: () => [...document.querySelectorAll(".focused")].map((el) => el.id || el.className),
   compareAxis: () => finetune.compare.loss.options.xLabel,

@@ -46,4 +46,13 @@ export class History {
     if (!r) return null;
     return Object.fromEntries(this.columns.map((c, j) => [c, r[j]]));
   }
+
+  /** The last row whose `name` is a finite number, as {column: value}, or null (after a divergence). */
+  lastFinite(name) {
+    const j = this.columns.indexOf(name);
+    for (let i = this.rows.length - 1; j >= 0 && i >= 0; i--) {
+      if (Number.isFinite(this.rows[i][j])) return Object.fromEntries(this.columns.map((c, k) => [c, this.rows[i][k]]));
+    }
+    return null;
+  }
 }

@@ -45,13 +45,19 @@ export class StatusView {
   counters(state) {
     $("#epoch").textContent = formatCount(state.epoch, 6);
     $("#step").textContent = formatCount(state.step);
-    // after a divergence: the last good step's numbers (the banner says so), never "–"
+    // after a divergence: the last good step's numbers (the banner says so), never "–": the
+    // history's last finite row, or the last good frame's when the history has none later
     const shown = state.goodFrame ?? state.frame;
-    const m = shown?.header?.metrics;
+    let m = shown?.header?.metrics;
+    let at = shown?.header?.step;
     const stale = Boolean(state.frame && shown !== state.frame);
+    if (stale) {
+      const row = state.history.lastFinite("train_loss");
+      if (row && !(row.step < at)) { m = row; at = row.step; }
+    }
     for (const id of ["#m-train-loss", "#m-test-loss", "#m-test-acc"]) {
       $(id).classList.toggle("stale", stale);
-      $(id).title = stale ? t("metrics_last_good", { n: formatCount(shown.header.step) }) : "";
+      $(id).title = stale ? t("metrics_last_good", { n: formatCount(at) }) : "";
     }
     $("#m-train-loss").textContent = m ? formatNumber(m.train_loss, 3) : "–";
     $("#m-test-loss").textContent = m ? formatNumber(m.test_loss, 3) : "–";

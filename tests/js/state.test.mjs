@@ -240,3 +240,12 @@ test("the teacher's page keeps its own presenter mode; an older state without it
   const v = reduce(viewerHello(null), { type: "presenter", state: { walk: null } });
   assert.equal(v.presenterMode, false);
 });
+
+test("the history's last finite row: the last good step's numbers after a divergence", () => {
+  const s = hello();
+  s.history.reset(["step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc"],
+    [[20, 0.8, 0.6, 0.7, null, null], [30, 1.2, 0.4, 0.5, null, null], [40, 1.6, null, null, null, null]]);
+  assert.equal(s.history.lastFinite("train_loss").step, 30);
+  assert.equal(s.history.lastFinite("train_loss").train_loss, 0.4);
+  assert.equal(s.history.lastFinite("no_such_column"), null);
+});
