@@ -11,10 +11,9 @@ each run is ``engine.sweep_trial.run_trial`` in a worker. Runs never execute in 
 threads: a local pool of processes (spawn context) or an existing Dask cluster does the work.
 
 Failures stay with their run: a run that diverges, a bad combination of fields, or a worker
-process that dies mid-run marks that run failed with its reason, and the sweep goes on. When a
-local worker dies, every run that was in flight with it is rerun alone, one at a time, so that
-only the run that kills its worker is marked failed (runs are pure: a rerun gives the same
-numbers). An unreachable Dask scheduler fails the sweep before it starts (SweepError).
+process that dies mid-run (killed, crashed, or the run ended the process) marks that run failed
+with its reason, and the sweep goes on with a fresh worker; runs on the other workers are not
+touched. An unreachable Dask scheduler fails the sweep before it starts (SweepError).
 """
 
 from __future__ import annotations
@@ -112,71 +111,67 @@ def load_sweep(path: str | Path) -> Sweep:
 
 # -------------------------------------------------------------------------- executors
 class LocalPool:
-    """Runs in a pool of worker processes; survives a worker's death (see the module's
-    docstring). Each worker has one run waiting beside the one it runs, so it never idles while
-    the parent, busy or descheduled, hands out the next."""
+    """Runs in ``workers`` worker processes, each its own one-process ProcessPoolExecutor, so
+    that a worker's death touches only the runs sent to it: a one-process pool runs them in
+    order, so the oldest unfinished one is the run that was running when it died (failed), and
+    the one waiting behind it goes back to the queue. Each worker has one run waiting beside the
+    one it runs, so it never idles while the parent, busy or descheduled, hands out the next."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.ctx = multiprocessing.get_context("spawn")
         self.cancel_flag = self.ctx.Event()
-        self.pool = self._new_pool()
+        self.pools = [self._new_pool() for _ in range(workers)]
         try:  # a worker that cannot even start (a broken install) fails the sweep, not each run
-            for fut in [self.pool.submit(ping) for _ in range(workers)]:  # all start at once
+            for fut in [pool.submit(ping) for pool in self.pools]:  # all start at once
                 fut.result(timeout=WORKER_START_SECONDS)
         except Exception as exc:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            for pool in self.pools:
+                pool.shutdown(wait=False, cancel_futures=True)
             raise SweepError(f"the worker processes could not start ({type(exc).__name__}); "
                              "their error is printed above") from None
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.workers, mp_context=self.ctx, initializer=init_worker,
+        return ProcessPoolExecutor(1, mp_context=self.ctx, initializer=init_worker,
                                    initargs=(self.cancel_flag,))
 
     def run(self, tasks: Sequence[dict[str, Any]], done: Callable[[dict[str, Any]], None],
             cancel: threading.Event | None) -> None:
         queue = deque(tasks)
-        suspects: deque[dict[str, Any]] = deque()  # in flight when a worker died
-        in_flight: dict[Future[dict[str, Any]], tuple[dict[str, Any], bool]] = {}
-        while queue or suspects or in_flight:
+        # per worker, its runs in the order sent: the first one is running, the next waits
+        sent: list[deque[tuple[Future[dict[str, Any]], dict[str, Any]]]] = [
+            deque() for _ in self.pools]
+        while queue or any(sent):
             if cancel is not None and cancel.is_set():
                 self.cancel_flag.set()  # running runs stop at their next epoch
                 while queue:
                     done(_failed(queue.popleft(), "the sweep was cancelled", state="cancelled"))
-            if suspects:
-                if not in_flight:
-                    task = suspects.popleft()
-                    in_flight[self.pool.submit(run_trial, task)] = (task, True)
-            else:
-                while queue and len(in_flight) < 2 * self.workers:  # one waiting per worker
+            for i, pool in enumerate(self.pools):
+                while queue and len(sent[i]) < 2:
                     task = queue.popleft()
-                    in_flight[self.pool.submit(run_trial, task)] = (task, False)
-            finished, _ = wait(list(in_flight), timeout=0.5, return_when=FIRST_COMPLETED)
-            broken = False
-            for fut in sorted(finished, key=lambda f: _order(in_flight[f][0])):
-                task, alone = in_flight.pop(fut)
-                try:
-                    done(fut.result())
-                except BrokenProcessPool:
-                    broken = True
-                    if alone:
-                        done(_failed(task, "the worker process running this trial died "
-                                           "(it was killed or crashed)"))
-                    else:
-                        suspects.append(task)
-                except Exception as exc:  # e.g. the result could not be sent back
-                    done(_failed(task, f"{type(exc).__name__}: {exc}"))
-            if broken:
-                for fut, (task, _) in sorted(in_flight.items(), key=lambda kv: _order(kv[1][0])):
-                    fut.cancel()
-                    suspects.append(task)
-                in_flight.clear()
-                self.pool.shutdown(wait=False, cancel_futures=True)
-                self.pool = self._new_pool()
+                    sent[i].append((pool.submit(run_trial, task), task))
+            futures = [fut for runs in sent for fut, _ in runs]
+            wait(futures, timeout=0.5, return_when=FIRST_COMPLETED)
+            for i in range(len(self.pools)):
+                while sent[i] and sent[i][0][0].done():
+                    fut, task = sent[i].popleft()
+                    try:
+                        done(fut.result())
+                    except BrokenProcessPool:  # this worker died while running this run
+                        done(_failed(task, "the worker process running this trial died (it "
+                                           "was killed or crashed)"))
+                        for _, waiting in reversed(sent[i]):  # never started: run them later
+                            queue.appendleft(waiting)
+                        sent[i].clear()
+                        self.pools[i].shutdown(wait=False, cancel_futures=True)
+                        self.pools[i] = self._new_pool()
+                    except Exception as exc:  # e.g. the result could not be sent back
+                        done(_failed(task, f"{type(exc).__name__}: {exc}"))
 
     def close(self) -> None:
         self.cancel_flag.set()  # nothing runs at a normal end; after an error, stop quickly
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        for pool in self.pools:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 class DaskPool:

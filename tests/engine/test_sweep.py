@@ -7,9 +7,11 @@ import csv
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -143,10 +145,38 @@ def test_a_worker_that_dies_mid_trial_fails_that_trial_only() -> None:
     assert by_lr[0.5]["state"] == "failed" and "died" in by_lr[0.5]["reason"]
     for lr in (0.05, 0.2, 0.1):
         assert by_lr[lr]["state"] == "complete", by_lr[lr]
-    # the runs that shared the pool with it were rerun: same numbers as a clean sweep
+    # the other runs, on either worker, have the numbers of a clean sweep
     clean = run_sweep({**spec, "params": {"lr": [0.05, 0.2, 0.1]}}, workers=1)
     clean_by_lr = {clean.settings[r["trial"]]["lr"]: r["val_loss"] for r in clean.rows}
     assert all(by_lr[lr]["val_loss"] == clean_by_lr[lr] for lr in clean_by_lr)
+
+
+def wait_to_be_killed(task: Mapping[str, Any]) -> None:
+    """Test hook: a run of lr 0.5 says where it runs, then waits for the test to kill it."""
+    if task["config"]["lr"] == 0.5:
+        Path(os.environ["SWEEP_TEST_PID_FILE"]).write_text(str(os.getpid()))
+        time.sleep(60)
+
+
+def test_a_worker_killed_from_outside_fails_the_run_it_was_running(tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    pid_file = tmp_path / "pid"
+    monkeypatch.setenv("SWEEP_TEST_PID_FILE", str(pid_file))  # spawned workers inherit it
+
+    def killer() -> None:
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(int(pid_file.read_text()), signal.SIGKILL)
+
+    thread = threading.Thread(target=killer)
+    thread.start()
+    spec = {"base": DIGITS, "params": {"lr": [0.05, 0.5, 0.2, 0.1]}, "epochs": 2}
+    result = run_sweep(spec, workers=2, hook=wait_to_be_killed)
+    thread.join()
+    by_lr = {result.settings[r["trial"]]["lr"]: r for r in result.rows}
+    assert by_lr[0.5]["state"] == "failed" and "died" in by_lr[0.5]["reason"]
+    assert all(by_lr[lr]["state"] == "complete" for lr in (0.05, 0.2, 0.1))
 
 
 def test_cancelling_stops_the_sweep_and_says_so() -> None:
