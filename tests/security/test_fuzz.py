@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from benchmarks import attackers
 
-F8 = pytest.mark.xfail(strict=True, reason="issue 10 finding 8: not fixed yet")
 pytestmark = pytest.mark.slow
 GENERIC_CODES = (None, "message_failed", "command_failed", "training_crashed")
 COMMANDS = ("pause", "step", "reset", "new_seed", "regenerate", "set", "speed", "set_weight",
@@ -51,7 +50,6 @@ def controller(shared_server):
     w.close()
 
 
-@F8
 @FUZZ
 @given(command=commands)
 @example(command=("predict", {"raw": [[HUGE, 0]]}))
@@ -71,7 +69,6 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, allow_nan=True).encode()
 
 
-@F8
 @FUZZ
 @given(config=configs)
 @example(config={"seed": HUGE})
@@ -103,7 +100,6 @@ def _mutate(raw: bytes, edits: list[tuple[int, int]], cut: int | None) -> bytes:
     return bytes(b[:cut] if cut is not None else b)
 
 
-@F8
 @FUZZ
 @given(edits=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=6),
        cut=st.none() | st.integers(0, 4000), header=st.none() | values, deep=st.booleans())
@@ -135,7 +131,8 @@ cells = st.one_of(st.integers(-(10**6), 10**6).map(str), st.floats().map(repr),
                   st.sampled_from(["", "nan", "inf", "1e400", "9" * 400]))
 
 
-@F8
+@pytest.mark.xfail(strict=True, reason="issue 10 finding 8: a CSV whose only line is ',' "
+                                      "fails inside engine/data/csv_file.py (500)")
 @FUZZ
 @given(header=st.lists(st.text(alphabet=st.characters(blacklist_characters=",\n\r\""),
                                max_size=8), min_size=1, max_size=4),
@@ -143,6 +140,7 @@ cells = st.one_of(st.integers(-(10**6), 10**6).map(str), st.floats().map(repr),
        label=st.one_of(st.sampled_from(["-1", "0", "--1", "9" * 5000, "y", ""]),
                        st.text(max_size=20)))
 @example(header=["a", "b", "y"], rows=[["1", "2", "0"], ["2", "1", "1"]], label="--1")
+@example(header=["", ""], rows=[], label="-1")
 def test_every_csv_upload_gets_a_200_or_a_422(shared_server, csv_session, header, rows,
                                               label):
     text = "\n".join(",".join(r) for r in [header, *rows]) + "\n"

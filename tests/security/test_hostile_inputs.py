@@ -14,8 +14,6 @@ import pytest
 from benchmarks import attackers
 from engine import serialize
 
-F8 = pytest.mark.xfail(strict=True, reason="issue 10 finding 8: not fixed yet")
-F9 = pytest.mark.xfail(strict=True, reason="issue 10 finding 9: not fixed yet")
 GENERIC_CODES = (None, "message_failed", "command_failed", "training_crashed")
 HUGE = 10**400
 
@@ -57,7 +55,6 @@ def test_a_run_that_collapses_after_a_live_change_is_stopped_and_said_so(shared_
 
 
 # ------------------------------------------------------------- finding 7: freeze
-@pytest.mark.xfail(strict=True, reason="issue 10 finding 7: not fixed yet")
 def test_freezing_every_layer_is_refused(shared_server):
     s, w = _control(shared_server, {"config": {"data": "spiral", "layers": [4]}})
     first = w.send("freeze", layer=0, frozen=True)
@@ -75,9 +72,8 @@ def _post_raw(server, body: bytes) -> Any:
 
 
 @pytest.mark.parametrize("body, field", [
-    pytest.param(b'{"config": {"seed": 1' + b"0" * 400 + b"}}", "seed", id="400-digit seed",
-                 marks=F8),
-    pytest.param(b'{"config": {"data": "\\ud800"}}', "data", id="lone surrogate", marks=F8),
+    pytest.param(b'{"config": {"seed": 1' + b"0" * 400 + b"}}", "seed", id="400-digit seed"),
+    pytest.param(b'{"config": {"data": "\\ud800"}}', "data", id="lone surrogate"),
 ])
 def test_hostile_configuration_values_get_a_422_naming_the_field(shared_server, body, field):
     r = _post_raw(shared_server, body)
@@ -93,7 +89,6 @@ def _upload_csv(server, label: str) -> Any:
                       files={"file": ("d.csv", b"a,b,y\n1,2,0\n2,1,1\n3,3,0\n1,1,1\n")})
 
 
-@F8
 @pytest.mark.parametrize("label", ["--1", "9" * 5000, "-" + "9" * 5000])
 def test_a_hostile_csv_label_gets_a_422_naming_label(shared_server, label):
     r = _upload_csv(shared_server, label)
@@ -106,8 +101,8 @@ def test_a_hostile_csv_label_gets_a_422_naming_label(shared_server, label):
 @pytest.mark.parametrize("command, fields, field", [
     ("step", {"n": HUGE}, "n"),
     ("speed", {"steps_per_second": HUGE}, "steps_per_second"),
-    pytest.param("predict", {"raw": [[HUGE, 0]]}, "raw", marks=F8),
-    pytest.param("set", {"config": {"lr": HUGE}}, "lr", marks=F8),
+    ("predict", {"raw": [[HUGE, 0]]}, "raw"),
+    ("set", {"config": {"lr": HUGE}}, "lr"),
     ("set_weight", {"layer": 0, "row": 0, "col": HUGE, "value": 1}, "col"),
 ])
 def test_huge_numbers_in_commands_get_an_error_naming_the_field(shared_server, command, fields,
@@ -180,15 +175,14 @@ def _nested_architecture(tensors: dict[str, Any], meta: dict[str, str]) -> bytes
 
 
 MODEL_CASES = [
-    pytest.param(_huge_shape, id="shape 10**30", marks=F8),
-    pytest.param(_nested_header, id="nested header", marks=F8),
-    pytest.param(_nested_architecture, id="nested architecture", marks=F8),
-    pytest.param(_with_weight(float("nan")), id="NaN weight", marks=F9),
-    pytest.param(_with_weight(float("inf")), id="inf weight", marks=F9),
-    pytest.param(_with_weight(3e38), id="3e38 weight", marks=F9),
-    pytest.param(_with_meta("architecture", lambda a: {**a, "frozen": [-1]}), id="frozen -1",
-                 marks=F9),
-    pytest.param(_with_meta("preprocessing", _tiny_std), id="std 1e-300", marks=F9),
+    pytest.param(_huge_shape, id="shape 10**30"),
+    pytest.param(_nested_header, id="nested header"),
+    pytest.param(_nested_architecture, id="nested architecture"),
+    pytest.param(_with_weight(float("nan")), id="NaN weight"),
+    pytest.param(_with_weight(float("inf")), id="inf weight"),
+    pytest.param(_with_weight(3e38), id="3e38 weight"),
+    pytest.param(_with_meta("architecture", lambda a: {**a, "frozen": [-1]}), id="frozen -1"),
+    pytest.param(_with_meta("preprocessing", _tiny_std), id="std 1e-300"),
 ]
 
 
