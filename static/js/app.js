@@ -21,6 +21,7 @@ import { hasToast, setBanner, toast } from "./page-ui.js";
 import { createSession, sessionExists, shareUrls, tokenFromHash } from "./session.js";
 import { loadFacts } from "./facts.js";
 import { finetuneOpen } from "./finetune-logic.js";
+import { ClassFollow } from "./class-follow.js";
 
 const $ = (s) => document.querySelector(s);
 const body = document.body;
@@ -31,6 +32,7 @@ let uiDirty = true; // the views draw again at the next animation frame
 let chartVersion = -1;
 const redraw = () => { uiDirty = true; };
 const gradLog = new GradNormLog();
+let classFollow = null; // a student's page in a class: "Try it" / "Back to the teacher"
 let finetuneReason = false; // the fine-tuning panel had its reason to be open (digits, a model)
 
 const send = (cmd) => {
@@ -158,6 +160,7 @@ function dispatch(ev) {
 }
 
 function onEvent(ev) {
+  classFollow?.onEvent(ev);
   teaching.onEvent(ev);
   finetune.onEvent(ev);
   dispatch(ev);
@@ -258,6 +261,7 @@ async function main() {
     if (!token) toast(t("no_token"));
   }
   body.dataset.role = state.role;
+  classFollow = new ClassFollow($("#class-bar"), { role: state.role, toast });
   controls.setRole(state.role);
   $("#banner-viewer").hidden = state.role !== "viewer";
   teaching.setRole(state.role);

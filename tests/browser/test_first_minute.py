@@ -146,3 +146,36 @@ def test_a_viewer_follows_presenter_mode_and_can_leave_it(open_page: Any, shot: 
     ctl.page.click("#btn-presenter")
     late = open_page("/" + viewer_url.split("/", 3)[3], width=1280, height=720)
     late.page.wait_for_function(is_presenter, timeout=5000)
+
+
+def _post(server: str, path: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+    import urllib.request
+    req = urllib.request.Request(server + path, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json", **headers})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return dict(json.load(r))
+
+
+def test_a_student_tries_the_teachers_run_and_comes_back(open_page: Any, server: str,
+                                                         shot: Any) -> None:
+    teacher = open_page("/", width=1366, height=768)
+    sid, token = teacher.page.evaluate(f"[{STATE}.sessionId, {STATE}.token]")
+    cls = _post(server, "/api/classes", {"session": sid, "name": "Class"}, {"X-Control-Token": token})
+    joined = _post(server, f"/api/classes/{cls['code']}/join", {"name": "Ken"}, {})
+    follow = joined["follow_url"].split("/", 3)[3]
+    s = open_page("/" + follow, width=390, height=844)
+    assert s.page.evaluate(f"{STATE}.role") == "viewer"
+    assert s.page.is_visible("#btn-try") and not s.page.is_visible("#btn-back-teacher")
+    shot(s.page, "class-follow-390x844")
+    s.page.click("#btn-try")
+    s.page.wait_for_url(re.compile(r"/s/[^/?#]+\?class="), timeout=10000)
+    s.page.wait_for_function("window.__lab && window.__lab.state.frame !== null", timeout=20000)
+    assert s.page.evaluate(f"{STATE}.role") == "control"
+    assert s.page.evaluate(f"{STATE}.sessionId") != sid, "the student steers a copy"
+    assert s.page.is_visible("#btn-back-teacher") and not s.page.is_visible("#btn-try")
+    shot(s.page, "class-fork-390x844")
+    s.page.click("#btn-back-teacher")
+    s.page.wait_for_url(re.compile(rf"/view/{sid}\?class="), timeout=10000)
+    s.page.wait_for_function("window.__lab && window.__lab.state.frame !== null", timeout=20000)
+    assert s.page.evaluate(f"{STATE}.sessionId") == sid
+    assert not s.errors, s.errors
