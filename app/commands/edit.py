@@ -107,12 +107,18 @@ def _weight_limit(tr: Trainer, field: str, layer: int) -> dict[str, int]:
 
 
 def freeze(s: Session, cmd: Command) -> None:
+    """Freeze or unfreeze one layer through the engine, which records it in config["freeze"]
+    and keeps at least one layer trainable."""
     i = layer_index(s, cmd)
-    net = s.trainer.net
-    if cmd.fields["frozen"]:
-        net.freeze(i)
-    else:
-        net.unfreeze(i)
+    try:
+        s.trainer.freeze(i, cmd.fields["frozen"])
+    except cfgmod.ConfigError as exc:
+        e = exc.errors[0]
+        if e.field != "frozen":
+            raise
+        raise AppError("last_trainable_layer", f"layer: {i} is the last trainable layer; at "
+                       "least one layer must stay trainable (unfreeze another layer first)",
+                       "layer", i) from None
     publish_state(s)
     s.dirty = True
     s.ack(cmd)

@@ -129,3 +129,17 @@ def test_a_live_set_is_validated_once_per_trainer(client, monkeypatch):
             assert r.event("config")["config"]["lr"] == 0.05
             monkeypatch.setattr(cfgmod, "validate", real)
             assert calls == [{"lr": 0.05}] * trainers
+
+
+def test_the_last_trainable_layer_cannot_be_frozen(client):
+    s = create(client, config={"data": "spiral", "layers": [4]})
+    with connect(client, s) as ws:
+        r = opened(ws)
+        r.send(type="freeze", layer=0, frozen=True, id=1)
+        assert r.event("ack")["id"] == 1
+        assert r.event("config")["config"]["freeze"] == [0]
+        r.send(type="freeze", layer=1, frozen=True, id=2)
+        e = r.event("error")
+        assert e["code"] == "last_trainable_layer" and e["field"] == "layer" and e["value"] == 1
+        r.send(type="freeze", layer=0, frozen=False, id=3)
+        assert r.event("config")["config"]["freeze"] == []
