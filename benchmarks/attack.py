@@ -21,11 +21,14 @@ tests (tests/security/) use too.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -140,8 +143,12 @@ SCENARIOS: dict[str, Callable[[str], Callable[[], None]]] = {
 
 
 def serve() -> tuple[str, subprocess.Popen[bytes]]:
+    """A fresh server on a free loopback port; its runs are recorded in a temporary folder."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "app", "--port", str(port)], cwd=ROOT,
+    data_dir = tempfile.mkdtemp(prefix="backprop-attack-")
+    atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
+    proc = subprocess.Popen([sys.executable, "-m", "app", "--port", str(port),
+                             "--data-dir", data_dir], cwd=ROOT,
                             env={**os.environ, "BACKPROP_MAX_VIEWERS": "250"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

@@ -6,9 +6,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -78,6 +80,7 @@ class Server:
 
     base: str
     proc: subprocess.Popen[str]
+    data_dir: str
     lines: list[str] = field(default_factory=list)
 
     @property
@@ -108,13 +111,15 @@ class Server:
 
 
 def start_server(*args: str, env: dict[str, str] | None = None) -> Server:
-    """Start ``python -m app`` on a free loopback port and wait until it answers."""
+    """Start ``python -m app`` on a free loopback port (recording runs in a folder of its own,
+    removed when it stops) and wait until it answers."""
     port = free_port()
+    data_dir = tempfile.mkdtemp(prefix="backprop-attack-")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "--port", str(port), *args], cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        [sys.executable, "-m", "app", "--port", str(port), "--data-dir", data_dir, *args],
+        cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    server = Server(f"http://127.0.0.1:{port}", proc)
+    server = Server(f"http://127.0.0.1:{port}", proc, data_dir)
 
     def collect() -> None:
         assert proc.stdout is not None
@@ -143,6 +148,7 @@ def stop_server(server: Server) -> None:
     except subprocess.TimeoutExpired:
         server.proc.kill()
         server.proc.wait(timeout=10)
+    shutil.rmtree(server.data_dir, ignore_errors=True)
 
 
 @pytest.fixture
