@@ -287,11 +287,17 @@ class Race:
             self._check()
         return done
 
+    def _on_check_step(self, tr: Trainer) -> bool:
+        """A check step is a positive multiple of ``check_every``: step 0 has trained nothing,
+        so no runner reaches a target there (whether a frame happens to be drawn at step 0
+        must not change the result)."""
+        return tr.step_count > 0 and tr.step_count % self.check_every == 0
+
     def _check(self) -> None:
         """Judge the runners standing on a check step."""
         for r in self.runners:
             tr = r.trainer
-            if tr.diverged is None and tr.step_count % self.check_every == 0:
+            if tr.diverged is None and self._on_check_step(tr):
                 r.record(tr.evaluate(record=False))
 
     def train_epoch(self) -> int:
@@ -313,7 +319,7 @@ class Race:
         out = []
         for r in self.runners:
             m = r.trainer.evaluate()
-            if r.trainer.step_count % self.check_every == 0:
+            if self._on_check_step(r.trainer):
                 r.record(m)
             out.append(m)
         return out
