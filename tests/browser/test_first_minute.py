@@ -39,7 +39,8 @@ def test_learning_rate_optimizer_dropout_and_batch_are_in_sight_without_scrollin
         for part in (sel, f"label[for='{sel[1:]}']"):
             b = box(w, part)
             assert b["height"] > 0 and b["width"] > 0, f"{part} is not shown"
-            assert 0 <= b["top"] and b["bottom"] <= height, f"{part} at {b['top']}..{b['bottom']} of {height}"
+            where = f"{part} at {b['top']}..{b['bottom']} of {height}"
+            assert 0 <= b["top"] and b["bottom"] <= height, where
             assert 0 <= b["left"] and b["right"] <= width, part
     shot(w.page, f"first-minute-controls-{width}x{height}-{lang[:2]}")
     assert not w.errors, w.errors
@@ -51,7 +52,8 @@ def test_the_training_speed_shows_beside_the_epoch_counter(open_page: Any, shot:
     w.page.click("#btn-play")
     w.page.wait_for_function(f"{STATE}.rate.stepsPerSecond > 0 && {STATE}.rate.epochsPerSecond > 0",
                              timeout=20000)
-    w.page.wait_for_function("/^[0-9.,]+ epochs\\/s$/.test(document.querySelector('#rate-epochs').textContent)")
+    w.page.wait_for_function(
+        "/^[0-9.,]+ epochs\\/s$/.test(document.querySelector('#rate-epochs').textContent)")
     assert re.fullmatch(r"[0-9.,]+ steps/s", w.page.inner_text("#rate-steps"))
     # beside the epoch counter: on the same row of the top bar, right of it
     epoch, rate = box(w, "#epoch"), box(w, "#rate")
@@ -62,7 +64,8 @@ def test_the_training_speed_shows_beside_the_epoch_counter(open_page: Any, shot:
     w.page.wait_for_function("document.querySelector('#rate-epochs').textContent === '– epochs/s'")
 
 
-def test_a_lesson_runs_at_its_pace_shown_and_changeable(open_page: Any, api: Any, shot: Any) -> None:
+def test_a_lesson_runs_at_its_pace_shown_and_changeable(open_page: Any, api: Any,
+                                                        shot: Any) -> None:
     w = open_page("/", width=1366, height=768)
     w.page.click("#btn-lessons")
     w.page.click("button[data-lesson='xor-needs-hidden-layer']")
@@ -70,7 +73,8 @@ def test_a_lesson_runs_at_its_pace_shown_and_changeable(open_page: Any, api: Any
     w.page.wait_for_function(f"{STATE}.speed === 50", timeout=10000)
     assert api(w.page.evaluate(f"{STATE}.sessionId"))["speed"] == 50
     assert w.page.eval_on_selector("#f-speed", "el => el.value") == "50"
-    assert w.page.eval_on_selector("#f-speed", "el => el.selectedOptions[0].textContent") == "50 steps/s"
+    chosen = w.page.eval_on_selector("#f-speed", "el => el.selectedOptions[0].textContent")
+    assert chosen == "50 steps/s"
     w.page.wait_for_selector("#lesson-card .lesson-pace")
     assert "Pace: 50 steps/s, about 10 s" in w.page.inner_text("#lesson-card .lesson-pace")
     shot(w.page, "first-minute-lesson-pace")
@@ -79,7 +83,8 @@ def test_a_lesson_runs_at_its_pace_shown_and_changeable(open_page: Any, api: Any
 
 
 def test_after_a_divergence_the_last_good_numbers_stay(open_page: Any, shot: Any) -> None:
-    w = open_page(config_hash({"data": "plane", "optimizer": "sgd", "lr": 10}), width=1366, height=768)
+    cfg = {"data": "plane", "optimizer": "sgd", "lr": 10}
+    w = open_page(config_hash(cfg), width=1366, height=768)
     w.page.click("#btn-play")
     w.page.wait_for_selector("#banner-diverged:not([hidden])", timeout=20000)
     w.page.wait_for_function(f"{STATE}.frame.header.metrics.train_loss === null")
@@ -141,7 +146,8 @@ def test_a_viewer_follows_presenter_mode_and_can_leave_it(open_page: Any, shot: 
     # the teacher switches it off: the viewer follows again
     ctl.page.click("#btn-walk")
     ctl.page.click("#btn-presenter")
-    v.page.wait_for_function(f"!{is_presenter} && {STATE}.presenter && {STATE}.presenter.presenter === false")
+    v.page.wait_for_function(
+        f"!{is_presenter} && {STATE}.presenter && {STATE}.presenter.presenter === false")
     # a viewer opened later starts in the teacher's presenter mode
     ctl.page.click("#btn-presenter")
     late = open_page("/" + viewer_url.split("/", 3)[3], width=1280, height=720)
@@ -160,7 +166,8 @@ def test_a_student_tries_the_teachers_run_and_comes_back(open_page: Any, server:
                                                          shot: Any) -> None:
     teacher = open_page("/", width=1366, height=768)
     sid, token = teacher.page.evaluate(f"[{STATE}.sessionId, {STATE}.token]")
-    cls = _post(server, "/api/classes", {"session": sid, "name": "Class"}, {"X-Control-Token": token})
+    cls = _post(server, "/api/classes", {"session": sid, "name": "Class"},
+                {"X-Control-Token": token})
     joined = _post(server, f"/api/classes/{cls['code']}/join", {"name": "Ken"}, {})
     follow = joined["follow_url"].split("/", 3)[3]
     s = open_page("/" + follow, width=390, height=844)

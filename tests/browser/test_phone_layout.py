@@ -23,7 +23,8 @@ WIDER_THAN_SCREEN = """() => {
   for (const el of document.body.querySelectorAll('*')) {
     const r = el.getBoundingClientRect();
     if (!r.width || !r.height || el.closest('[hidden]') || el.classList.contains('skip')) continue;
-    if (r.left < -0.5 || r.right > W + 0.5) out.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} ${Math.round(r.left)}..${Math.round(r.right)}`);
+    if (r.left < -0.5 || r.right > W + 0.5)
+      out.push(`${el.tagName}#${el.id}.${el.className} ${r.left | 0}..${r.right | 0}`);
   }
   return {W, scroll: document.documentElement.scrollWidth, out: out.slice(0, 10)};
 }"""
@@ -78,7 +79,7 @@ def train(w: Any, steps: int) -> None:
 
 
 def tick_labels_apart(w: Any) -> None:
-    w.page.wait_for_function("window.__lab.chartTicks().loss && window.__lab.chartTicks().loss.length > 1")
+    w.page.wait_for_function("(window.__lab.chartTicks().loss || []).length > 1")
     for name, labels in w.page.evaluate("window.__lab.chartTicks()").items():
         for a, b in zip(labels or [], (labels or [])[1:], strict=False):
             assert a["left"] + a["width"] <= b["left"], f"{name} tick labels overlap: {a} {b}"
@@ -99,11 +100,14 @@ def test_the_control_page_fits_and_its_drawer_opens_in_one_tap(open_page: Any, s
         w.page.click("#btn-controls")  # one tap
         assert w.page.get_attribute("#btn-controls", "aria-expanded") == "true"
     for sel in LEARNING:
-        b = w.page.eval_on_selector(sel, "el => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }")
-        assert b[0] >= 0 and b[2] <= width and b[1] >= 0 and b[3] <= height, f"{sel} is off the screen: {b}"
+        b = w.page.eval_on_selector(sel, """el => { const r = el.getBoundingClientRect();
+            return [r.left, r.top, r.right, r.bottom]; }""")
+        assert b[0] >= 0 and b[2] <= width and b[1] >= 0 and b[3] <= height, f"{sel} off: {b}"
     shot(w.page, f"phone-control-{width}x{height}-drawer")
     if width < 1024:
-        set_lr = "el => { el.value = '20'; el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true})); }"
+        set_lr = """el => { el.value = '20';
+            el.dispatchEvent(new Event('input', {bubbles: true}));
+            el.dispatchEvent(new Event('change', {bubbles: true})); }"""
         w.page.eval_on_selector("#f-lr", set_lr)
         w.page.wait_for_function(f"{STATE}.config.lr !== 0.03")
         w.page.keyboard.press("Escape")
