@@ -304,6 +304,7 @@ export const EVENTS = {
   not_in_race: "“{command}” is not available in a race.",
   not_a_race: "This needs a race session.",
   runner_field: "In a race each runner sets {field} itself.",
+  last_trainable_layer: "This is the last layer still training: unfreeze another layer first (one must keep learning).",
   unknown_lesson: "There is no lesson {value}; the lessons are {allowed}.",
   unknown_variant: "{value} is not a variant of this lesson; its variants are {allowed}.",
   lesson_no_variants: "This lesson has no variants.",

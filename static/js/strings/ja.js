@@ -302,6 +302,7 @@ export const EVENTS = {
   not_in_race: "「{command}」は競争では使えません。",
   not_a_race: "これは競争のセッションでだけ使えます。",
   runner_field: "競争では {field} は走者ごとに決めます。",
+  last_trainable_layer: "学習中の層はこれが最後です。先にほかの層の凍結を解除してください（少なくとも1つの層は学習させます）。",
   unknown_lesson: "レッスン {value} はありません。レッスンは {allowed} です。",
   unknown_variant: "{value} はこのレッスンの種類ではありません。種類は {allowed} です。",
   lesson_no_variants: "このレッスンには種類がありません。",
