@@ -105,3 +105,25 @@ def postgres() -> Iterator[PostgresServer]:
         except subprocess.SubprocessError:
             pass
         shutil.rmtree(root, ignore_errors=True)
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """Debian's Chromium, driven by Playwright's sync API, shared by every browser test of the
+    session: the sync API keeps one event loop per process, so a second ``sync_playwright()``
+    beside a running one fails. Skips without Chromium locally; fails when CI=true."""
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing; the browser tests need Debian's chromium package"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM,
+                              args=["--no-sandbox", "--disable-gpu", "--headless"])
+        yield b
+        b.close()

@@ -67,14 +67,9 @@ def server() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser(server: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM,
-                              args=["--no-sandbox", "--disable-gpu", "--headless"])
-        yield b
-        b.close()
+def browser(server: str, chromium: Any) -> Iterator[Any]:
+    """The session's Chromium (tests/conftest.py), once the server is up."""
+    yield chromium
 
 
 class PageWatch:

@@ -58,14 +58,9 @@ def server() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser(server: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM,
-                              args=["--no-sandbox", "--disable-gpu", "--headless"])
-        yield b
-        b.close()
+def browser(server: str, chromium: Any) -> Iterator[Any]:
+    """The session's Chromium (tests/conftest.py), once this module's server is up."""
+    yield chromium
 
 
 def _page(browser: Any, locale: str = "en-US") -> tuple[Any, list[str]]:

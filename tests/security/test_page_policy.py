@@ -4,14 +4,11 @@ reported."""
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
 REPORT_VIOLATIONS = ("document.addEventListener('securitypolicyviolation', e => "
                      "(window.__violations = window.__violations || []).push("
                      "e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || '')))")
@@ -30,41 +27,34 @@ def _wait(page: Any, expression: str, seconds: float = 20) -> None:
         time.sleep(0.1)
 
 
-def test_the_page_runs_under_its_policy_without_a_violation(serve):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing")
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
+def test_the_page_runs_under_its_policy_without_a_violation(serve, chromium):
     server = serve()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-gpu", "--headless"])
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000})
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.add_init_script(REPORT_VIOLATIONS)
-            response = page.goto(server.base + "/")
-            assert response is not None
-            assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
-            _wait(page, "!!(window.__lab && window.__lab.state.frame !== null)")
-            page.click("#btn-play")
-            step = page.evaluate("window.__lab.state.step")
-            _wait(page, f"window.__lab.state.step > {step}")  # frames over the websocket
-            page.click("#btn-play")
-            for button in PANELS:
-                page.click(button)
-                time.sleep(0.3)
-                page.keyboard.press("Escape")
-            time.sleep(0.5)
-            assert page.evaluate("window.__violations || []") == []
-            assert errors == []
-            docs = browser.new_page()  # the API page, under the policy made from it
-            docs.add_init_script(REPORT_VIOLATIONS)
-            docs.goto(server.base + "/docs")
-            _wait(docs, "document.querySelectorAll('.opblock').length > 0")
-            assert docs.evaluate("window.__violations || []") == []
-        finally:
-            browser.close()
+    # the policy enforced (no bypass_csp)
+    browser = chromium.new_context(viewport={"width": 1500, "height": 1000})
+    try:
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.add_init_script(REPORT_VIOLATIONS)
+        response = page.goto(server.base + "/")
+        assert response is not None
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        _wait(page, "!!(window.__lab && window.__lab.state.frame !== null)")
+        page.click("#btn-play")
+        step = page.evaluate("window.__lab.state.step")
+        _wait(page, f"window.__lab.state.step > {step}")  # frames over the websocket
+        page.click("#btn-play")
+        for button in PANELS:
+            page.click(button)
+            time.sleep(0.3)
+            page.keyboard.press("Escape")
+        time.sleep(0.5)
+        assert page.evaluate("window.__violations || []") == []
+        assert errors == []
+        docs = browser.new_page()  # the API page, under the policy made from it
+        docs.add_init_script(REPORT_VIOLATIONS)
+        docs.goto(server.base + "/docs")
+        _wait(docs, "document.querySelectorAll('.opblock').length > 0")
+        assert docs.evaluate("window.__violations || []") == []
+    finally:
+        browser.close()
