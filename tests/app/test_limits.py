@@ -308,10 +308,3 @@ def test_lan_addresses_skip_loopback_and_send_nothing(monkeypatch):
     assert cli.lan_addresses() == ["192.168.0.7", "10.1.2.3"]
     assert "send" not in calls and any(c.startswith("connect 10.") for c in calls)
 
-
-# --------------------------------------------------------------------------- /docs
-def test_docs_page_says_it_needs_the_internet_and_the_schema_is_local(client):
-    page = client.get("/docs")
-    assert page.status_code == 200 and "offline only this note shows" in page.text
-    assert "/openapi.json" in page.text
-    assert client.get("/openapi.json").json()["info"]["title"] == "Backprop Lab"
