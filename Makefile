@@ -29,8 +29,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/python -m app --host $(HOST) --port $(PORT)
 
-# quiet when green: lint prints only problems, node prints dots, pytest dots and a summary;
-# every failure is printed in full
+# quiet when green: lint prints only problems, node prints dots, pytest dots and a summary
+# (warnings counted there; `.venv/bin/python -m pytest` lists them); failures print in full
 test: lint test-js test-py
 
 lint: $(VENV)/.installed-test
@@ -42,7 +42,7 @@ test-js:
 	@node --test --test-reporter=dot tests/js/
 
 test-py: $(VENV)/.installed-test
-	@$(BIN)/python -m pytest -q
+	@$(BIN)/python -m pytest -q --disable-warnings
 
 models: $(VENV)/.installed
 	$(BIN)/python scripts/make_models.py

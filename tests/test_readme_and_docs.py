@@ -130,8 +130,11 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def make_n(clone: Path, *args: str) -> str:
+    """What ``make -n ARGS`` would run in ``clone``, as typed in a terminal (not from within
+    another make, which would add its "Entering directory" lines)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     done = subprocess.run(["make", "-n", *args], cwd=clone, capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, env=env)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
