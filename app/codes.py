@@ -79,6 +79,13 @@ CODES: dict[str, str] = {
     "fork_limited": "a student asked for forks too quickly; wait a moment",
     "session_in_class": "the session already runs a class",
     "class_fork": "the teacher asks every student to try it themselves (fork the run)",
+    # ---- tuning (the learning-rate finder and sweeps, docs/tuning.md)
+    "tuning_unavailable": "sweeps need Optuna, which is not installed on this server",
+    "invalid_sweep": "the sweep is refused (a key, a field or a range is not allowed)",
+    "too_many_sweeps": "too many sweeps run at once (on the server or from this address)",
+    "sweep_not_found": "the sweep does not exist (or was forgotten)",
+    "dask_unreachable": "the Dask scheduler the server was given cannot be reached",
+    "sweep_failed": "the sweep stopped: its workers could not run",
     # ---- diverged events
     "diverged": "the run diverged (NaN or infinity) and stopped",
     "race_diverged": "every runner of the race diverged; the race stopped",
@@ -133,6 +140,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "bad_display_name": ("field", "value", "limit"),
     "class_fork": ("class_code", "note"),
     "fork_limited": ("seconds",),
+    "tuning_unavailable": ("install",),
+    "invalid_sweep": ("field", "value", "errors"),
+    "too_many_sweeps": ("limit",),
+    "sweep_not_found": ("field", "value"),
     "diverged": ("step", "quantity"),
     "race_diverged": ("step", "quantity"),
 }

@@ -18,10 +18,11 @@ from fastapi.templating import Jinja2Templates
 
 from . import __version__, security
 from .limits import BodyLimit, short
-from .routes import catalog, classes, codes, pages, runs, sessions, ws
+from .routes import catalog, classes, codes, pages, runs, sessions, tuning, ws
 from .sessions import SessionManager
 from .settings import Settings
 from .store.setup import open_for
+from .tuning.manager import SweepManager
 
 log = logging.getLogger("app")
 
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     store, recorder = open_for(settings)  # StoreOpenError says what is wrong and what to do
     manager = SessionManager(settings)
+    sweeps = SweepManager(settings.sweep_workers, settings.dask_scheduler, store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reaper
+            await asyncio.to_thread(sweeps.close)
             await asyncio.to_thread(manager.close_all)
             if recorder is not None:  # what is buffered reaches the store first
                 await asyncio.to_thread(recorder.close)
@@ -66,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.manager = manager
     app.state.store, app.state.recorder = store, recorder
+    app.state.sweeps = sweeps
     index = settings.templates_dir / "index.html"
     app.state.templates = (Jinja2Templates(directory=str(settings.templates_dir))
                            if index.is_file() else None)
@@ -108,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(classes.router)
     app.include_router(classes.pages)
+    app.include_router(tuning.router)
+    app.include_router(tuning.pages)
     app.mount("/static", StaticFiles(directory=str(settings.static_dir), check_dir=False),
               name="static")
     app.mount(DOCS_ASSETS, StaticFiles(packages=[("fastapi_offline", "static")]),

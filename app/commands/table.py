@@ -10,7 +10,7 @@ from typing import Any
 
 from ..connection import Command, Connection
 from ..session import Session
-from . import edit, models, run, teach
+from . import edit, models, run, teach, tuning
 
 CONTROL = frozenset({"control"})
 ANYONE = frozenset({"control", "viewer"})
@@ -89,6 +89,12 @@ COMMANDS: dict[str, Spec] = {s.name: s for s in [
         "keep the teacher's view state and broadcast it to every client as a `presenter` "
         "event (no `ack`: the broadcast, which the sender also gets, is the answer)"
     ), at_once=teach.presenter),
+    Spec("lr_find", tuning.LrFind, CONTROL, False, (
+        "the learning-rate finder (docs/tuning.md): pauses the run, trains `steps` mini-batches"
+        " at growing learning rates from the current weights, then puts the run back exactly "
+        "as it was; an `lr_found` event to the sender (`lrs`, `losses`, `smoothed`, "
+        "`suggestion` = `lr_min_div10`, `lr_steep`, `stopped`, `flat`), then `ack`"
+    ), tuning.find_lr),
     Spec("ping", models.NoFields, ANYONE, True, (
         "answered by `pong`"
     ), at_once=teach.ping),

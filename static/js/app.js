@@ -22,6 +22,7 @@ import { createSession, sessionExists, shareUrls, tokenFromHash } from "./sessio
 import { loadFacts } from "./facts.js";
 import { finetuneOpen } from "./finetune-logic.js";
 import { ClassFollow } from "./class-follow.js";
+import { ClassTeacher } from "./class-teacher.js";
 
 const $ = (s) => document.querySelector(s);
 const body = document.body;
@@ -33,6 +34,7 @@ let chartVersion = -1;
 const redraw = () => { uiDirty = true; };
 const gradLog = new GradNormLog();
 let classFollow = null; // a student's page in a class: "Try it" / "Back to the teacher"
+let classTeacher = null; // a teacher's page: the class panel (start, roster, challenge, projector)
 let finetuneReason = false; // the fine-tuning panel had its reason to be open (digits, a model)
 
 const send = (cmd) => {
@@ -161,6 +163,7 @@ function dispatch(ev) {
 
 function onEvent(ev) {
   classFollow?.onEvent(ev);
+  classTeacher?.onEvent(ev);
   teaching.onEvent(ev);
   finetune.onEvent(ev);
   dispatch(ev);
@@ -239,6 +242,7 @@ function onLanguage() {
   controls.relabel();
   teaching.relabel();
   finetune.relabel();
+  classTeacher?.relabel();
   inspector.dirty = true;
   if (inspector.target) inspector.select(inspector.target);
   redraw();
@@ -262,6 +266,9 @@ async function main() {
   }
   body.dataset.role = state.role;
   classFollow = new ClassFollow($("#class-bar"), { role: state.role, toast });
+  classTeacher = new ClassTeacher(document, { getState: () => state, toast,
+    onPresenter: (on) => dispatch({ type: "presenterMode", on }) });
+  classTeacher.start();
   controls.setRole(state.role);
   $("#banner-viewer").hidden = state.role !== "viewer";
   teaching.setRole(state.role);
