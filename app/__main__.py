@@ -150,6 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", metavar="URL", help=(
         "record runs in this database instead, e.g. postgresql+psycopg://user@host/db "
         "(several servers may share it)"))
+    parser.add_argument("--dask-scheduler", metavar="ADDRESS", help=(
+        "run sweeps' trials on this existing Dask scheduler (tcp://host:8786) instead of in "
+        "local worker processes; see docs/tuning.md"))
+    parser.add_argument("--sweep-workers", type=int, metavar="N", help=(
+        "local worker processes per sweep (default 1); they run below the live sessions"))
     parser.add_argument("--log-level", default="warning",
                         choices=["critical", "error", "warning", "info", "debug"])
     args = parser.parse_args(argv)
@@ -157,7 +162,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env(host=args.host, port=args.port,
                                      allowed_hosts=_names(args.allowed_hosts),
                                      allow_origins=_names(args.allow_origin),
-                                     data_dir=args.data_dir, database_url=args.database_url)
+                                     data_dir=args.data_dir, database_url=args.database_url,
+                                     dask_scheduler=args.dask_scheduler,
+                                     sweep_workers=args.sweep_workers)
         if settings.data_dir is None and settings.database_url is None:
             settings.data_dir = default_data_dir()
         if settings.host in ALL_INTERFACES:  # students open the machine's network address

@@ -77,6 +77,11 @@ class Settings:
     database_url: str | None = None
     """A ``postgresql+psycopg://`` (or ``sqlite:///``) URL: the run store there instead of in
     data_dir; several app instances may share one PostgreSQL store."""
+    sweep_workers: int = 1
+    """Worker processes of each sweep (they run at a lower OS priority than the sessions)."""
+    dask_scheduler: str | None = None
+    """Address of an existing Dask scheduler (``tcp://host:8786``): sweeps run their trials
+    there instead of in local worker processes (docs/tuning.md)."""
     templates_dir: Path = field(default_factory=lambda: web_dir("templates"))
     static_dir: Path = field(default_factory=lambda: web_dir("static"))
 
@@ -116,6 +121,7 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "training_slots": (1, 1024, False),
     "switch_interval": (0, 1, True),
     "send_wait": (0, 1, False),
+    "sweep_workers": (1, 64, False),
 }
 
 
@@ -147,6 +153,12 @@ def _check(name: str, value: Any) -> None:
                                       value.startswith(("postgresql", "sqlite:///"))):
             raise SettingsError(f"{where}: it must be a postgresql+psycopg://user@host/db "
                                 "or sqlite:///path URL")
+        return
+    if name == "dask_scheduler":
+        if value is not None and not (isinstance(value, str) and value.strip()
+                                      and value.isprintable() and len(value) <= 200):
+            raise SettingsError(f"{where}: {value!r} is not allowed; it must be a scheduler "
+                                "address such as tcp://10.0.0.5:8786")
         return
     if name == "data_dir" and value is None:
         return

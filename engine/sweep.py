@@ -262,8 +262,8 @@ def run_sweep(sweep: Sweep | Mapping[str, Any], workers: int = 1,
             def done(row: dict[str, Any], got: dict[int, list[dict[str, Any]]] = got) -> None:
                 got[row["trial"]].append(row)
                 rows.append(row)
-                if progress is not None:
-                    progress(len(rows), total, row)
+                if progress is not None:  # with the trial's setting, for a live table
+                    progress(len(rows), total, {**row, "params": settings[row["trial"]]})
 
             tasks = []
             for trial, values in chosen:
