@@ -86,6 +86,11 @@ CODES: dict[str, str] = {
     "sweep_not_found": "the sweep does not exist (or was forgotten)",
     "dask_unreachable": "the Dask scheduler the server was given cannot be reached",
     "sweep_failed": "the sweep stopped: its workers could not run",
+    # ---- the run store (app/store, docs/runs.md)
+    "recording_paused": "the run store does not answer: recording paused (training goes on)",
+    "recording_resumed": "the run store answers again: recording goes on",
+    "run_saved": "the run was checkpointed in the run store",
+    "not_recorded": "this server records no runs (no --data-dir or --database-url)",
     # ---- diverged events
     "diverged": "the run diverged (NaN or infinity) and stopped",
     "race_diverged": "every runner of the race diverged; the race stopped",
@@ -144,6 +149,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "invalid_sweep": ("field", "value", "errors"),
     "too_many_sweeps": ("limit",),
     "sweep_not_found": ("field", "value"),
+    "recording_paused": ("reason",),
+    "run_saved": ("step",),
     "diverged": ("step", "quantity"),
     "race_diverged": ("step", "quantity"),
 }

@@ -44,11 +44,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """A new application with its own sessions. Settings default to the environment."""
     settings = settings or Settings.from_env()
     store, recorder = open_for(settings)  # StoreOpenError says what is wrong and what to do
-    manager = SessionManager(settings)
+    manager = SessionManager(settings, recorder=recorder)
     sweeps = SweepManager(settings.sweep_workers, settings.dask_scheduler, store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        back = await asyncio.to_thread(manager.restore, store)
+        if back:
+            log.info("brought back %d sessions, paused at their last checkpoint", len(back))
         reaper = asyncio.create_task(_reaper(manager))
         try:
             yield

@@ -16,6 +16,7 @@ from .errors import AppError
 from .races import race_frame, sync_race_history
 from .runs import trainer_info
 from .session import Session
+from .store import live
 
 log = logging.getLogger("app.sessions")
 
@@ -47,7 +48,8 @@ def rebuilt(s: Session, data: bool) -> None:
 
 
 def restart_history(s: Session) -> None:
-    """(reset, rebuilds) The history starts again; the last walked step is forgotten."""
+    """(reset, rebuilds) The history starts again; the last walked step is forgotten. A
+    new run is recorded."""
     with s.lock:
         s.rows = []
         s.gen += 1
@@ -57,6 +59,7 @@ def restart_history(s: Session) -> None:
         s.race_counts = [0] * len(s.race.runners)
         s.race_dropped = [tr.history_dropped for tr in s.race.trainers]
     s.dirty = True
+    live.started(s)
 
 
 def replace_run(s: Session, trainer: Trainer, race: Race | None) -> None:
@@ -106,6 +109,7 @@ def publish_frame(s: Session) -> None:
     else:
         m = tr.evaluate()
     sync_history(s)
+    live.points(s)  # hands the new points to the recorder's buffer (microseconds)
     snap = tr.snapshot(s.settings.grid_output, s.settings.grid_neurons)
     arrays, ranges = frames.quantize_snapshot(snap["arrays"], tr.output)
     if s.race is not None:

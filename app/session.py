@@ -16,6 +16,7 @@ worker loop, the commands, publishing, races and uploads live in their own modul
 
 from __future__ import annotations
 
+import hashlib
 import queue
 import secrets
 import threading
@@ -41,6 +42,12 @@ class Session:
                  race: Race | None = None) -> None:
         self.id = session_id
         self.token = secrets.token_urlsafe(24)
+        self.token_sha256 = hashlib.sha256(self.token.encode()).hexdigest()  # a restored
+        # session knows only this (app/store/live.py)
+        self.recording: Any = None  # its RunRecording when the server records runs
+        self.recording_paused, self.recording_seen = False, 0.0
+        self.resume_run: str | None = None  # brought back: the run it goes on recording
+        self.keep_on_restart = False  # stopped with the server: brought back at its start
         self.settings = settings
         self.gate = gate
         self.trainer = trainer  # touched by the worker thread only (runner 0 of a race)
@@ -97,7 +104,18 @@ class Session:
 
     # ------------------------------------------------------------ event loop side
     def check_token(self, token: str | None) -> bool:
-        return token is not None and secrets.compare_digest(token, self.token)
+        """Does ``token`` control this session? Compared by SHA-256, which is all a session
+        brought back after a restart knows of its token."""
+        return token is not None and secrets.compare_digest(
+            hashlib.sha256(token.encode()).hexdigest(), self.token_sha256)
+
+    def checkpoint(self, reason: str) -> Future[Any]:
+        """(any thread) A checkpoint of the session's runs, taken by its worker between steps
+        (e.g. "reaped" before a session is closed for room); done when it is handed to the
+        recorder. A session that records nothing does nothing."""
+        from .store import live
+
+        return self.call(lambda s: live.checkpoint(s, reason))
 
     def attach(self, conn: Connection) -> None:
         with self.lock:

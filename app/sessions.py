@@ -31,6 +31,7 @@ from .run_limits import check_limits
 from .runs import build_run
 from .session import Session
 from .settings import Settings
+from .store import live
 
 log = logging.getLogger("app.sessions")
 
@@ -39,6 +40,7 @@ log = logging.getLogger("app.sessions")
 class SessionManager:
     settings: Settings
     sessions: dict[str, Session] = field(default_factory=dict)
+    recorder: Any = None  # the run store's Recorder; None: runs are not recorded
 
     def __post_init__(self) -> None:
         self.gate = Gate(self.settings.training_slots)
@@ -50,11 +52,12 @@ class SessionManager:
     def get(self, session_id: str) -> Session | None:
         return self.sessions.get(session_id)
 
-    def create(self, config: Mapping[str, Any], race: Mapping[str, Any] | None = None
-               ) -> Session:
+    def create(self, config: Mapping[str, Any], race: Mapping[str, Any] | None = None,
+               owner: str | None = None) -> Session:
         """Validate, check the limits, build the run (a race when ``race`` gives runners) and
         start its worker (call off the event loop: building a run costs a few milliseconds).
-        Raises ConfigError or AppError."""
+        ``owner``: the owner key its recorded runs belong to. Raises ConfigError or
+        AppError."""
         cfg = cfgmod.validate(config)
         runners = race.get("runners") if isinstance(race, Mapping) else None
         check_limits(cfg, self.settings,
@@ -75,8 +78,26 @@ class SessionManager:
             self.sessions[sid] = session
         if evicted is not None:
             self._closed_for_room(evicted)
+        live.attach(session, self.recorder, owner)
         worker.start(session)
         return session
+
+    def restore(self, store: Any) -> list[str]:
+        """(at start) Bring back the sessions the store remembers, paused at their newest
+        checkpoint, with their ids and tokens; the ids brought back."""
+        if self.recorder is None or store is None:
+            return []
+
+        def make(sid: str, trainer: Any) -> Session:
+            session = Session(sid, trainer, self.settings, self.gate)
+            with self._lock:
+                self.sessions[sid] = session
+            return session
+
+        back = live.restore_all(self, store, self.recorder, make)
+        for sid in back:
+            worker.start(self.sessions[sid])
+        return back
 
     def _full(self) -> AppError:
         n = len(self.sessions)
@@ -132,6 +153,7 @@ class SessionManager:
             sessions = list(self.sessions.values())
             self.sessions.clear()
         for s in sessions:
+            s.keep_on_restart = True  # the server stops: the session comes back at its start
             s.close()
         deadline = time.monotonic() + timeout
         for s in sessions:

@@ -17,6 +17,7 @@ from .errors import AppError, as_app_error
 from .publish import crashed, on_diverged, publish_frame, rebuilt
 from .races import runner_divergence
 from .session import Session
+from .store import live
 
 log = logging.getLogger("app.sessions")
 
@@ -56,6 +57,7 @@ def run(s: Session) -> None:
         if published and s.conns:
             # let the event loop send the frame before the next chunk takes the interpreter
             s.sent.wait(s.settings.send_wait)
+    live.ended(s)  # the "end" checkpoint (kept for the next start if the server stops)
     for cmd in s.pending_acks:
         if cmd.future is not None and not cmd.future.done():
             cmd.future.set_exception(RuntimeError("the session is closed"))
@@ -155,6 +157,7 @@ def pause_if_abandoned(s: Session) -> None:
                            f"{delay:g} s; press Play to go on")}
     log.info("session %s paused at step %d: no client for %g s", s.id, step, delay)
     s.dirty = True
+    live.checkpoint(s, "pause")
 
 
 def until_reached(s: Session) -> None:

@@ -16,6 +16,7 @@ from ..publish import announce_rebuild, publish_state, rebuilt
 from ..run_limits import check_limits
 from ..runs import build_run
 from ..session import Session
+from ..store import live
 
 WEIGHT_CODES = {"layer": "no_such_layer", "row": "no_such_row", "col": "no_such_col"}
 
@@ -52,7 +53,10 @@ def regenerate(s: Session, cmd: Command) -> None:
 
 def change(s: Session, cmd: Command, fn: Callable[[Trainer], Any],
            changed: list[str] | None) -> None:
-    """Apply ``fn`` to the trainer; a rebuild restarts the history and says so."""
+    """Apply ``fn`` to the trainer; a rebuild restarts the history (a new recorded run) and
+    says so; a live change is recorded as an event of the run at its step."""
+    live.points(s)  # a rebuild clears the trainer's history: record what it holds first
+    old = dict(s.trainer.config)
     result = fn(s.trainer)
     if result is None:  # new_seed / regenerate
         what = "data" if changed == ["data_seed"] else "network"
@@ -64,6 +68,7 @@ def change(s: Session, cmd: Command, fn: Callable[[Trainer], Any],
     else:
         publish_state(s)
         s.dirty = True
+        live.changed(s, 0, old, result)
     s.ack(cmd)
     s.broadcast(s.config_event(result["changed"], made))
     if made:

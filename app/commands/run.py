@@ -11,6 +11,7 @@ from ..errors import AppError
 from ..publish import on_diverged, publish_state, restart_history
 from ..races import runner_divergence
 from ..session import Session
+from ..store import live
 from .models import MAX_STEPS_PER_COMMAND
 
 
@@ -43,10 +44,23 @@ def play(s: Session, cmd: Command) -> None:
 
 
 def pause(s: Session, cmd: Command) -> None:
-    s.running = False
+    was_running, s.running = s.running, False
     s.ack(cmd)
     s.broadcast(s.state_event())
     s.dirty = True
+    if was_running:
+        live.checkpoint(s, "pause")
+
+
+def save(s: Session, cmd: Command) -> None:
+    """A checkpoint of the run now (the runs page can continue or fork from it)."""
+    if s.recording is None:
+        raise AppError("not_recorded", "save: this server records no runs; start it with "
+                       "--data-dir or --database-url to keep them")
+    live.checkpoint(s, "save")
+    s.ack(cmd)
+    step = s.lead.step_count
+    s.notice("run_saved", f"the run was saved at step {step:,}", step=step)
 
 
 def speed(s: Session, cmd: Command) -> None:
@@ -100,6 +114,7 @@ def phase(s: Session, cmd: Command) -> None:
 
 
 def reset(s: Session, cmd: Command) -> None:
+    live.points(s)  # the points of the run that ends here; reset starts a new one
     if s.race is not None:
         s.race.reset()
         s.diverged_runners = set()

@@ -65,6 +65,10 @@ COMMANDS: dict[str, Spec] = {s.name: s for s in [
         "change fields; live fields keep the weights, others rebuild (see `config` event; a "
         "rebuild adds a `notice` with code `rebuilt`, in a race `race_rebuilt`)"
     ), edit.set_config),
+    Spec("save", models.NoFields, CONTROL, True, (
+        "checkpoint the run now in the run store (see docs/runs.md); `ack`, `notice` "
+        "(`run_saved`); refused with `not_recorded` when the server records no runs"
+    ), run.save),
     Spec("speed", models.Speed, CONTROL, True, (
         "cap the training rate (`null`: as fast as it goes)"
     ), run.speed),

@@ -21,6 +21,7 @@ from ..deps import ControlDep, ManagerDep, SessionDep, SettingsDep
 from ..errors import AppError, as_app_error, short_errors
 from ..presets import PRESETS, preset_config
 from ..session import Session
+from .runs import OwnerDep
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 
@@ -70,10 +71,11 @@ def _urls(request: Request, session: Session) -> dict[str, str]:
 @router.post("", status_code=201, response_model=SessionCreated,
              responses={422: {"description": "an invalid field, named in detail"},
                         503: {"description": "the server holds as many sessions as it may"}})
-async def create_session(body: CreateSession, request: Request, manager: ManagerDep
-                         ) -> Any:
+async def create_session(body: CreateSession, request: Request, manager: ManagerDep,
+                         owner: OwnerDep) -> Any:
     """Start a session (paused) from a configuration or a preset. The token controls it;
-    the viewer link only watches."""
+    the viewer link only watches. Its recorded runs belong to the owner key (X-Owner-Key or
+    the ``owner`` cookie); without one, to the session's token."""
     config: dict[str, Any] = {}
     if body.preset is not None:
         if body.preset not in PRESETS:
@@ -83,7 +85,7 @@ async def create_session(body: CreateSession, request: Request, manager: Manager
         config = preset_config(body.preset)
     config.update(body.config)
     try:
-        session = await run_in_threadpool(manager.create, config, body.race)
+        session = await run_in_threadpool(manager.create, config, body.race, owner)
     except (cfgmod.ConfigError, DataError, AppError) as exc:
         return refused(exc)
     return {"id": session.id, "token": session.token, "config": session.config,

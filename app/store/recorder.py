@@ -99,11 +99,13 @@ class Recorder:
     # ------------------------------------------------------------ what callers call
     def create_run(self, owner_key: str, *, name: str, config: Mapping[str, Any],
                    kinds: Iterable[str] = (), tags: Iterable[str] = (), note: str = "",
-                   data_seed: int | None = None, run_id: str | None = None) -> str:
+                   data_seed: int | None = None, run_id: str | None = None,
+                   owner_sha256: str | None = None) -> str:
         """A new run's id at once; the run is written with the next batch. A bad value raises
         InvalidValue here; a quota refusal shows in ``status()``."""
         spec = run_spec(owner_key, name=name, config=config, kinds=kinds, tags=tags, note=note,
-                        data_seed=data_seed, run_id=run_id or new_run_id())
+                        data_seed=data_seed, run_id=run_id or new_run_id(),
+                        owner_sha256=owner_sha256)
         self._add(lambda b: b.creates.append(spec), 2 * ITEM_MEMORY + len(str(spec["config"])))
         return str(spec["id"])
 
@@ -124,9 +126,9 @@ class Recorder:
 
     def live_session(self, session_id: str, token: str, *, kind: str,
                      run_id: str | None = None, presenter: Any = None,
-                     instance: str | None = None) -> None:
+                     instance: str | None = None, token_sha256: str | None = None) -> None:
         row = live_row(session_id, token, kind=kind, run_id=run_id, presenter=presenter,
-                       instance=instance)
+                       instance=instance, token_sha256=token_sha256)
 
         def put(b: Batch) -> None:
             b.live = [r for r in b.live if r["session_id"] != session_id] + [row]

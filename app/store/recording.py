@@ -81,11 +81,12 @@ class Batch:
 # ------------------------------------------------------------------------ runs
 def run_spec(owner_key: str, *, name: str, config: Mapping[str, Any], kinds: Iterable[str],
              tags: Iterable[str], note: str, data_seed: int | None, run_id: str,
-             starred: bool = False) -> dict[str, Any]:
-    """A checked description of a new run (what insert_run writes)."""
+             starred: bool = False, owner_sha256: str | None = None) -> dict[str, Any]:
+    """A checked description of a new run (what insert_run writes). ``owner_sha256``: the
+    owner's key is not known, only its hash (a session brought back after a restart)."""
     from .store import MAX_NAME, MAX_NOTE, check_tags, check_text
 
-    if not isinstance(owner_key, str) or not owner_key:
+    if owner_sha256 is None and (not isinstance(owner_key, str) or not owner_key):
         raise InvalidValue("owner", owner_key, "a run needs its owner's key")
     name = check_text("name", name, MAX_NAME).strip() or "untitled run"
     if not isinstance(config, Mapping):
@@ -96,7 +97,8 @@ def run_spec(owner_key: str, *, name: str, config: Mapping[str, Any], kinds: Ite
                                             "JSON")
     if data_seed is not None and (isinstance(data_seed, bool) or not isinstance(data_seed, int)):
         raise InvalidValue("data_seed", data_seed, "it must be a whole number or null")
-    return {"id": run_id, "owner": _owner_hash(owner_key), "name": name,
+    owner = owner_sha256 if owner_sha256 is not None else _owner_hash(owner_key)
+    return {"id": run_id, "owner": owner, "name": name,
             "note": check_text("note", note, MAX_NOTE), "starred": bool(starred),
             "config": json.loads(json.dumps(config, default=repr)), "data_seed": data_seed,
             "tags": check_tags("tags", list(tags)), "kinds": check_tags("kinds", list(kinds))}
@@ -330,8 +332,10 @@ def _retain(conn: sa.Connection, run_id: str, newest: int) -> None:
 
 # --------------------------------------------------------------- live sessions
 def live_row(session_id: str, token: str, *, kind: str, run_id: str | None,
-             presenter: Any, instance: str | None) -> dict[str, Any]:
-    return {"session_id": session_id, "token_sha256": hashlib.sha256(token.encode()).hexdigest(),
+             presenter: Any, instance: str | None, token_sha256: str | None = None
+             ) -> dict[str, Any]:
+    digest = token_sha256 or hashlib.sha256(token.encode()).hexdigest()
+    return {"session_id": session_id, "token_sha256": digest,
             "run_id": run_id, "kind": kind, "presenter": presenter, "instance": instance,
             "updated_at": _now()}
 

@@ -31,8 +31,10 @@ class RunRecording:
 
     def __init__(self, recorder: Recorder, owner_key: str, *, session_id: str, token: str,
                  kind: str, instance: str | None = None,
-                 periodic_seconds: float = PERIODIC_SECONDS) -> None:
+                 periodic_seconds: float = PERIODIC_SECONDS, owner_sha256: str | None = None,
+                 token_sha256: str | None = None) -> None:
         self.recorder, self.owner_key = recorder, owner_key
+        self.owner_sha256, self.token_sha256 = owner_sha256, token_sha256
         self.session_id, self.token, self.kind, self.instance = session_id, token, kind, instance
         self.periodic_seconds = periodic_seconds
         self.run_ids: list[str] = []
@@ -55,17 +57,30 @@ class RunRecording:
         self._live()
         return list(self.run_ids)
 
+    def resume(self, run_id: str, trainer: Trainer, *, name: str,
+               kinds: Sequence[str] = ()) -> None:
+        """Go on recording run ``run_id`` (a session brought back at its checkpoint): only
+        points after the trainer's history are new."""
+        self._name, self._kinds = name, (self.kind, *kinds)
+        steps = trainer.history["step"]
+        self.run_ids = [run_id]
+        self._last_step = [int(steps[-1]) if len(steps) else -1]
+        self._last_periodic = [trainer.train_seconds]
+        self._live()
+
     def _new_run(self, tr: Trainer, name: str) -> str:
         run_id = self.recorder.create_run(self.owner_key, name=name[:200], config=tr.config,
                                           kinds=self._kinds,
-                                          data_seed=int(tr.config.get("data_seed", 0)))
+                                          data_seed=int(tr.config.get("data_seed", 0)),
+                                          owner_sha256=self.owner_sha256)
         self.recorder.checkpoint(run_id, tr.step_count, "initial", ckpt.save(tr))
         return run_id
 
     def _live(self) -> None:
         self.recorder.live_session(self.session_id, self.token, kind=self.kind,
                                    run_id=self.run_ids[0] if self.run_ids else None,
-                                   presenter=self._presenter, instance=self.instance)
+                                   presenter=self._presenter, instance=self.instance,
+                                   token_sha256=self.token_sha256)
 
     def points(self, trainers: Sequence[Trainer]) -> int:
         """Hand over the history points recorded since the last call; returns how many."""

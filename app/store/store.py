@@ -151,6 +151,11 @@ class RunStore:
             tags = self._tags(conn, [r.id])[r.id]
         return self._run_dict(r, tags, owner_hash(owner_key) if owner_key else None)
 
+    def run_owner(self, run_id: str) -> str | None:
+        """The SHA-256 of the run's owner key (a restored session's new runs keep it)."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(runs.c.owner).where(runs.c.id == run_id)).scalar()
+
     def list_runs(self, owner_key: str, *, tag: str | None = None, kind: str | None = None,
                   starred: bool | None = None, q: str | None = None, sort: str = "updated",
                   descending: bool = True, limit: int = 50, offset: int = 0

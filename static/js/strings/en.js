@@ -350,6 +350,11 @@ export const EVENTS = {
   lesson_until_reached: "Training paused at step {step}, the lesson's step count. Press Play to go on.",
   diverged: "Training diverged at step {step} and stopped.",
   race_diverged: "Every runner diverged by step {step}: the race stopped.",
+  // the run store (app/store)
+  recording_paused: "Recording of this run paused: the run store does not answer. Training goes on; what is measured meanwhile is written later.",
+  recording_resumed: "Recording of this run goes on: the run store answers again.",
+  run_saved: "Run saved at step {step}.",
+  not_recorded: "This server keeps no runs: start it with --data-dir or --database-url to save them.",
   // classes (app/classroom)
   class_not_found: "There is no class with the code {value}. Check the code on the teacher's screen.",
   class_ended: "The class {value} has ended: its code no longer admits anyone. Ask the teacher for the new code.",

@@ -348,6 +348,11 @@ export const EVENTS = {
   lesson_until_reached: "レッスンのステップ数 {step} で一時停止しました。続けるには再生を押してください。",
   diverged: "ステップ {step} で学習が発散して止まりました。",
   race_diverged: "ステップ {step} までにすべての走者が発散し、競争が止まりました。",
+  // 実行の記録 (app/store)
+  recording_paused: "記録を一時停止しました：実行の保存先が応答しません。学習は続きます。その間の測定値は後で書き込まれます。",
+  recording_resumed: "記録を再開しました：実行の保存先が応答しています。",
+  run_saved: "ステップ {step} で実行を保存しました。",
+  not_recorded: "このサーバーは実行を保存しません。保存するには --data-dir か --database-url を付けて起動してください。",
   // classes (app/classroom)
   class_not_found: "コード {value} のクラスはありません。先生の画面のコードを確かめてください。",
   class_ended: "クラス {value} は終了しました。このコードではもう参加できません。新しいコードを先生に聞いてください。",

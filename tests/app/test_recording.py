@@ -1,0 +1,110 @@
+"""A live session records its runs: every point, live changes as events of the same run, a
+new run after a rebuild or a reset, checkpoints at pause and save; a session brought back by
+a new app over the same data folder, paused at its checkpoint, with its token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from app_helpers import connect, create, opened
+from fastapi.testclient import TestClient
+
+OWNER = "owner-key-of-this-test-0001"
+
+
+def _store(client: TestClient) -> Any:
+    state = client.app.state  # type: ignore[attr-defined]
+    assert state.recorder.flush(), state.recorder.status()
+    return state.store
+
+
+def _step(r: Any, n: int) -> None:
+    r.send(type="step", n=n, id=n)
+    r.event("ack")
+
+
+def _runs(client: TestClient) -> list[dict[str, Any]]:
+    return sorted(_store(client).list_runs(OWNER)[0], key=lambda x: x["created_at"])
+
+
+def test_live_changes_are_events_of_one_run_and_rebuild_reset_start_new_runs(
+        make_client: Callable[..., TestClient], tmp_path: Path) -> None:
+    client = make_client(data_dir=tmp_path / "data")
+    client.headers["X-Owner-Key"] = OWNER
+    s = create(client, config={"lr": 0.03})
+    with connect(client, s) as ws:
+        r = opened(ws)
+        _step(r, 40)
+        r.send(type="set", config={"lr": 0.3}, id="lr")
+        r.event("ack")
+        _step(r, 40)
+        r.send(type="pause")
+        r.event("ack")
+        r.frame(where=lambda h: h["step"] == 80)  # the points are handed over with a frame
+        runs = _runs(client)
+        assert len(runs) == 1, "a live change must not start a new run"
+        run = runs[0]
+        store = _store(client)
+        events = store.events(run["id"])
+        assert [(e["step"], e["field"], e["old"], e["new"]) for e in events] == \
+            [(40, "lr", 0.03, 0.3)]
+        steps = [h["step"] for h in store.history(run["id"])]
+        assert steps and steps[-1] == 80 and steps == sorted(set(steps))
+        r.send(type="save", id="save")
+        r.event("ack")
+        assert r.event("notice")["code"] == "run_saved"
+        reasons = [c["reason"] for c in _store(client).checkpoints(run["id"])]
+        assert "initial" in reasons and "save" in reasons
+        r.send(type="set", config={"layers": [5, 3]}, id="rebuild")
+        r.event("ack")
+        _step(r, 10)
+        assert len(_runs(client)) == 2, "a rebuild starts a new run"
+        r.send(type="reset", id="reset")
+        r.event("ack")
+        assert len(_runs(client)) == 3, "a reset starts a new run"
+        newest = _store(client).get_run(_runs(client)[-1]["id"])
+        assert newest["config"]["layers"] == [5, 3]
+
+
+def test_save_without_a_store_is_refused_with_a_code(client: TestClient) -> None:
+    s = create(client)
+    with connect(client, s) as ws:
+        r = opened(ws)
+        r.send(type="save", id=1)
+        assert r.event("error")["code"] == "not_recorded"
+
+
+def test_a_new_app_brings_the_session_back_paused_with_weights_history_and_token(
+        make_client: Callable[..., TestClient], tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = make_client(data_dir=data)
+    first.headers["X-Owner-Key"] = OWNER
+    s = create(first, config={})
+    with connect(first, s) as ws:
+        r = opened(ws)
+        r.send(type="play")
+        r.frame(where=lambda h: h["step"] >= 200)
+        r.send(type="pause", id="p")
+        r.event("ack")
+        paused = r.frame(where=lambda h: not h["running"])[0]["step"]
+    before = first.get(f"/api/sessions/{s['id']}").json()
+    weights = first.get(f"/api/sessions/{s['id']}/model.safetensors").content
+    history = first.get(f"/api/sessions/{s['id']}/history.json").json()
+    first.__exit__(None, None, None)  # the server stops: its sessions are kept
+
+    second = make_client(data_dir=data)
+    after = second.get(f"/api/sessions/{s['id']}")
+    assert after.status_code == 200, after.text
+    assert before["step"] == paused
+    assert after.json()["step"] == paused and not after.json()["running"]
+    assert second.get(f"/api/sessions/{s['id']}/model.safetensors").content == weights
+    assert second.get(f"/api/sessions/{s['id']}/history.json").json() == history
+    with connect(second, s) as ws:  # the old token still controls it
+        r = opened(ws)
+        assert r.hello is not None and r.hello["role"] == "control"
+        assert r.hello["step"] == before["step"]
+        _step(r, 5)
+    runs = _store(second).list_runs(OWNER)[0]
+    assert len(runs) == 1, "the brought-back session goes on recording the same run"
