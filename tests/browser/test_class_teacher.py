@@ -6,11 +6,13 @@ Names with markup are shown as text. Screenshots in test-artifacts/class-*.png."
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 STATE = "window.__lab.state"
 MARKUP_NAME = '<img src=x onerror="alert(1)">Aiko'
 FRAME = "window.__lab && window.__lab.state.frame !== null"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def _page(browser: Any, server: str, path: str, width: int, height: int,
@@ -154,3 +156,69 @@ def _run_class(browser: Any, server: str, shot: Any, dialogs: list[str],
     teacher.click("#class-end-yes")
     teacher.wait_for_selector("#class-start", state="visible")
     assert teacher.inner_text("#class-btn-code") == ""
+
+
+def _box(page: Any, selector: str) -> dict[str, float] | None:
+    return page.evaluate(f"(() => {{ const el = document.querySelector('{selector}');"
+                         " if (!el || !el.checkVisibility()) return null;"
+                         " const r = el.getBoundingClientRect();"
+                         " return {x: r.x, y: r.y, w: r.width, h: r.height}; })()")
+
+
+def _overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"]
+            and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"])
+
+
+SIZES = [(1280, 720, False), (1920, 1080, False), (1024, 768, True), (390, 844, False)]
+
+
+def test_the_class_panel_fits_each_screen_and_covers_nothing_when_closed(
+        browser: Any, server: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    dialogs: list[str] = []
+    contexts: list[Any] = []
+    try:
+        for width, height, presenter in SIZES:
+            page = _page(browser, server, "/", width, height, dialogs, contexts)
+            page.wait_for_function(FRAME, timeout=20000)
+            if presenter:
+                page.keyboard.press("p")
+                page.wait_for_function("document.body.classList.contains('presenter')")
+            if width < 1024:
+                page.click("#btn-tools")
+            name = f"{width}x{height}" + ("-presenter" if presenter else "")
+            page.click("#btn-class")
+            page.fill("#class-name", "Room 4")
+            page.click("#class-start button[type=submit]")
+            page.wait_for_selector("#class-code-dialog[open]")
+            page.wait_for_function("document.querySelector('#class-qr').naturalWidth > 0")
+            dialog = _box(page, "#class-code-dialog")
+            assert dialog is not None
+            assert dialog["x"] >= 0 and dialog["x"] + dialog["w"] <= width, name
+            assert dialog["y"] >= 0 and dialog["y"] + dialog["h"] <= height, \
+                f"{name}: the join code and QR code fit the screen"
+            code_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector("
+                                    "'#class-big-code')).fontSize)")
+            assert code_px >= (40 if width < 1024 else 80), f"{name}: code at {code_px} px"
+            page.screenshot(path=str(ARTIFACTS / f"class-code-{name}.png"))
+            page.click("#class-code-dialog button")
+            panel = _box(page, "#class-panel")
+            assert panel is not None and panel["x"] >= 0 and panel["x"] + panel["w"] <= width + 1
+            overflow = page.evaluate("document.querySelector('#class-panel').scrollWidth"
+                                     " - document.querySelector('#class-panel').clientWidth")
+            assert overflow <= 1, f"{name}: the panel scrolls sideways by {overflow} px"
+            page.screenshot(path=str(ARTIFACTS / f"class-open-{name}.png"))
+            page.click("#class-close")
+            assert _box(page, "#class-panel") is None
+            for view in ("#network", "#surface"):
+                box = _box(page, view)
+                assert box is not None, f"{name}: {view} shown"
+                for other in ("#class-panel", "#class-code-dialog", "#class-projected"):
+                    o = _box(page, other)
+                    assert o is None or not _overlaps(o, box), f"{name}: {other} covers {view}"
+            page.screenshot(path=str(ARTIFACTS / f"class-closed-{name}.png"))
+    finally:
+        for ctx in contexts:
+            ctx.close()
+    assert not dialogs
