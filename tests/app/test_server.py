@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +35,8 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "--port", str(self.port)], cwd=ROOT,
+            [sys.executable, "-m", "app", "--port", str(self.port), "--data-dir",
+             tempfile.mkdtemp(prefix="backprop-test-")], cwd=ROOT,
             env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True)
         deadline = time.monotonic() + 30

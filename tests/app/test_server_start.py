@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import httpx
 import app
 
 ROOT = Path(__file__).resolve().parents[2]
-START = [sys.executable, "-m", "app"]
+START = [sys.executable, "-m", "app", "--data-dir", tempfile.mkdtemp(prefix="backprop-test-")]
 
 
 def free_port() -> int:

@@ -37,12 +37,15 @@ def _need_chromium() -> None:
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[str]:
-    """Base URL of a server started for this test session."""
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a server started for this test session (its runs kept in a temporary
+    folder)."""
     _need_chromium()
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "app", "--port", str(port)], cwd=ROOT, env=env,
+    data = str(tmp_path_factory.mktemp("data"))
+    proc = subprocess.Popen([sys.executable, "-m", "app", "--port", str(port), "--data-dir", data],
+                            cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
