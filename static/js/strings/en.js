@@ -288,6 +288,27 @@ export const STRINGS = {
   lesson_until: "Play stops at step {n}.",
   until_paused: "Training paused at step {n}, where this run was set to stop. Press Play to go on.",
   idle_paused: "Training paused at step {n}: nobody was connected to the session. Press Play to go on.",
+  // tuning: the learning-rate finder (lrfind.js) and sweeps (sweeps.html, sweep*.js)
+  lrf_btn: "Find learning rate", lrf_title: "Learning-rate finder",
+  lrf_hint: "From the current weights, {n} mini-batches at growing learning rates; the run is paused and put back exactly as it was.",
+  lrf_run: "Run the finder", lrf_running: "Finding…", lrf_close: "Close",
+  lrf_axis_x: "learning rate (log scale)", lrf_axis_y: "mini-batch loss",
+  lrf_raw: "raw loss (faint)", lrf_smoothed: "smoothed (moving average, bias-corrected)",
+  lrf_min10: "lowest loss ÷ 10: {lr}", lrf_steep: "steepest fall: {lr}",
+  lrf_use: "Use it ({lr})", lrf_used: "Learning rate set to {lr}.",
+  lrf_flat: "The loss barely moved: the suggestion is not to be trusted. Try more steps.",
+  lrf_stopped_exploded: "Stopped early: the loss shot up.", lrf_stopped_diverged: "Stopped early: the loss became NaN or infinite.",
+  lrf_current: "current: {lr}",
+  sw_link: "Sweeps", sw_title: "Sweeps", sw_start: "Start the sweep", sw_cancel: "Cancel",
+  sw_spec: "The sweep (JSON, see docs/tuning.md)", sw_session_base: "Starts from your session's current settings.",
+  sw_progress: "{done} of {total} runs", sw_eta: "about {s} s left", sw_state: "State: {state}",
+  sw_by_val: "Every choice here is made by the validation metric ({metric}), never by the test set; test accuracy is shown for information only.",
+  sw_trial: "trial", sw_seed: "seed", sw_state_col: "state", sw_run: "run",
+  sw_open_run: "open", sw_best: "Best by validation: trial {trial}", sw_use_best: "Use the best in my session",
+  sw_used: "The best setting was sent to your session.", sw_no_session: "Open this page from a session (Sweeps in its menu) to apply a setting to it.",
+  sw_plot_param: "Metric against", sw_importance: "Which settings mattered (from the completed trials)",
+  sw_unavailable: "Sweeps are not installed on this server. Install them with: {install}",
+  sw_spread: "band: spread over seeds",
 };
 
 /** Class names the engine gives (digits tasks: even, odd, 0-4, 5-9), as shown; display only. */
@@ -369,4 +390,10 @@ export const EVENTS = {
   fork_limited: "One moment: you can make a new copy of the run in {seconds} s.",
   session_in_class: "This session already runs a class: end that class first.",
   class_fork: "Try it yourself! {note}",
+  tuning_unavailable: "Sweeps are not installed on this server: {install}",
+  invalid_sweep: "{field}: {value} is not allowed in a sweep.",
+  too_many_sweeps: "Too many sweeps are running (at most {limit}). Wait for one to end or cancel one.",
+  sweep_not_found: "This sweep no longer exists on the server.",
+  dask_unreachable: "The Dask cluster the server was given cannot be reached.",
+  sweep_failed: "The sweep stopped: its workers could not run.",
 };

@@ -286,6 +286,27 @@ export const STRINGS = {
   lesson_until: "再生はステップ {n} で止まります。",
   until_paused: "ステップ {n} で一時停止しました。ここで止まるように設定されていました。続けるには再生を押してください。",
   idle_paused: "ステップ {n} で一時停止しました：セッションに誰も接続していませんでした。続けるには再生を押してください。",
+  // tuning: the learning-rate finder (lrfind.js) and sweeps (sweeps.html, sweep*.js)
+  lrf_btn: "学習率を探す", lrf_title: "学習率ファインダー",
+  lrf_hint: "今の重みから、学習率を少しずつ大きくしながら {n} 回のミニバッチで学習します。実行は一時停止し、終わったら元どおりに戻します。",
+  lrf_run: "探す", lrf_running: "探しています…", lrf_close: "閉じる",
+  lrf_axis_x: "学習率（対数目盛）", lrf_axis_y: "ミニバッチの損失",
+  lrf_raw: "生の損失（薄い点）", lrf_smoothed: "平滑化（移動平均、バイアス補正あり）",
+  lrf_min10: "最小の損失 ÷ 10：{lr}", lrf_steep: "最も急に下がる点：{lr}",
+  lrf_use: "これを使う（{lr}）", lrf_used: "学習率を {lr} にしました。",
+  lrf_flat: "損失がほとんど動きませんでした。この提案は信頼できません。ステップを増やしてください。",
+  lrf_stopped_exploded: "損失が急に増えたので早めに止めました。", lrf_stopped_diverged: "損失が NaN か無限大になったので早めに止めました。",
+  lrf_current: "今の値：{lr}",
+  sw_link: "スイープ", sw_title: "スイープ", sw_start: "スイープを始める", sw_cancel: "中止",
+  sw_spec: "スイープ（JSON、docs/tuning.md を参照）", sw_session_base: "あなたのセッションの今の設定から始めます。",
+  sw_progress: "{total} 回中 {done} 回", sw_eta: "残り約 {s} 秒", sw_state: "状態：{state}",
+  sw_by_val: "ここでの選択はすべて検証データの指標（{metric}）で行い、テストデータは使いません。テスト正解率は参考として表示するだけです。",
+  sw_trial: "試行", sw_seed: "シード", sw_state_col: "状態", sw_run: "実行",
+  sw_open_run: "開く", sw_best: "検証で最良：試行 {trial}", sw_use_best: "最良の設定を自分のセッションに使う",
+  sw_used: "最良の設定をあなたのセッションに送りました。", sw_no_session: "設定をセッションに使うには、セッションのメニューの「スイープ」からこのページを開いてください。",
+  sw_plot_param: "横軸の設定", sw_importance: "効いた設定（完了した試行から）",
+  sw_unavailable: "このサーバーにはスイープが入っていません。次のコマンドで入れてください：{install}",
+  sw_spread: "帯：シードによるばらつき",
 };
 
 /** Class names the engine gives (digits tasks: even, odd, 0-4, 5-9), as shown; display only. */
@@ -367,4 +388,10 @@ export const EVENTS = {
   fork_limited: "少し待ってください。{seconds} 秒後に新しいコピーを作れます。",
   session_in_class: "このセッションではすでにクラスが動いています。先にそのクラスを終了してください。",
   class_fork: "自分でやってみよう！ {note}",
+  tuning_unavailable: "このサーバーにはスイープが入っていません：{install}",
+  invalid_sweep: "{field}：{value} はスイープで使えません。",
+  too_many_sweeps: "実行中のスイープが多すぎます（最大 {limit}）。終わるのを待つか、中止してください。",
+  sweep_not_found: "このスイープはもうサーバーにありません。",
+  dask_unreachable: "サーバーに指定された Dask クラスターにつながりません。",
+  sweep_failed: "スイープが止まりました。ワーカーが動きませんでした。",
 };
