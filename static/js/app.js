@@ -23,6 +23,7 @@ import { loadFacts } from "./facts.js";
 import { finetuneOpen } from "./finetune-logic.js";
 import { ClassFollow } from "./class-follow.js";
 import { ClassTeacher } from "./class-teacher.js";
+import "./owner.js"; // this browser's owner key: the runs it starts are its own (docs/runs.md)
 
 const $ = (s) => document.querySelector(s);
 const body = document.body;
