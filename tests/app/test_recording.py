@@ -4,10 +4,13 @@ a new app over the same data folder, paused at its checkpoint, with its token.""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+import sqlalchemy as sa
 from app_helpers import connect, create, opened
 from fastapi.testclient import TestClient
 
@@ -108,3 +111,42 @@ def test_a_new_app_brings_the_session_back_paused_with_weights_history_and_token
         _step(r, 5)
     runs = _store(second).list_runs(OWNER)[0]
     assert len(runs) == 1, "the brought-back session goes on recording the same run"
+
+
+def test_a_database_gone_pauses_recording_not_training_and_says_so(
+        make_client: Callable[..., TestClient], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    client = make_client(data_dir=tmp_path / "data")
+    store = client.app.state.store  # type: ignore[attr-defined]
+    real = store.write_batch
+
+    def gone(batch: Any) -> Any:
+        raise sa.exc.OperationalError("INSERT", {}, Exception("could not connect to server"))
+
+    s = create(client)
+    with connect(client, s) as ws:
+        r = opened(ws)
+        monkeypatch.setattr(store, "write_batch", gone)
+        r.send(type="play")
+        paused = r.event("notice", limit=5000)
+        assert paused["code"] == "recording_paused" and paused["reason"] == "db_unreachable"
+        step = r.frame()[0]["step"]
+        assert r.frame(where=lambda h: h["step"] > step)[0]["running"], "training goes on"
+        monkeypatch.setattr(store, "write_batch", real)
+        assert r.event("notice", limit=5000)["code"] == "recording_resumed"
+        r.send(type="pause")
+
+
+def test_a_cookie_owner_owns_the_runs_and_a_race_is_tagged_as_one(
+        make_client: Callable[..., TestClient], tmp_path: Path) -> None:
+    client = make_client(data_dir=tmp_path / "data")
+    client.cookies.set("owner", OWNER)
+    create(client, race={"runners": [{"optimizer": "sgd", "label": "sgd"},
+                                     {"optimizer": "adam", "label": "adam"}]})
+    deadline = time.monotonic() + 10
+    while len(_runs(client)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    runs = _runs(client)
+    assert len(runs) == 2, "a race records a run per runner"
+    assert all("race" in r["kinds"] for r in runs)
+    assert sorted(r["name"].rsplit(": ", 1)[1] for r in runs) == ["adam", "sgd"]
