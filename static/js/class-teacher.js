@@ -80,6 +80,9 @@ export class ClassTeacher {
     });
     document.querySelector("#class-back").addEventListener("click", () => this.backToMine());
     document.addEventListener("visibilitychange", () => this.schedule());
+    this.panel.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") { this.open(false); this.button.focus(); }
+    });
   }
 
   /** Open or close the panel; it reads the class only while open. */

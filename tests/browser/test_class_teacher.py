@@ -222,3 +222,33 @@ def test_the_class_panel_fits_each_screen_and_covers_nothing_when_closed(
         for ctx in contexts:
             ctx.close()
     assert not dialogs
+
+
+def test_a_refusal_is_said_from_its_code_in_japanese(browser: Any, server: str) -> None:
+    import json
+    import urllib.request
+
+    contexts: list[Any] = []
+    try:
+        ctx = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 720},
+                                  bypass_csp=True)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.goto(server + "/")
+        page.wait_for_function(FRAME, timeout=20000)
+        sid, token = page.evaluate(f"[{STATE}.sessionId, {STATE}.token]")
+        req = urllib.request.Request(
+            f"{server}/api/classes", data=json.dumps({"session": sid}).encode(), method="POST",
+            headers={"Content-Type": "application/json", "X-Control-Token": token})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert r.status == 201  # a class this tab does not know of
+        page.click("#btn-class")
+        assert page.inner_text("#class-start button[type=submit]") == "クラスを始める"
+        page.click("#class-start button[type=submit]")
+        page.wait_for_selector("#class-error:not([hidden])")
+        text = page.inner_text("#class-error")
+        assert "すでにクラスが動いています" in text, text
+        assert "already" not in text, "the page's words, not the server's English"
+    finally:
+        for c in contexts:
+            c.close()
