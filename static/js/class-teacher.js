@@ -7,6 +7,7 @@
 // "Back to my run". What the tab keeps (sessionStorage) lets a reload keep the class.
 
 import { t } from "./i18n.js";
+import { measureTopbar } from "./page-ui.js";
 import {
   PROJECTING, challengeBody, challengeText, classGone, firstDirection, formatAcc, formatLoss,
   formatSeconds, keepClass, keptClass, refusalWords, sortRoster, sparkLines, violationText,
@@ -54,6 +55,12 @@ export class ClassTeacher {
     this.button.hidden = false;
     this.showClass();
     if (this.projecting) this.showProjected();
+    else if (this.cls?.back) { // back from the projector: presenter mode as it was there
+      const { back, ...rest } = this.cls;
+      this.cls = rest;
+      keepClass(this.store, rest);
+      if (back.presenter) this.onPresenter(true);
+    }
   }
 
   bind() {
@@ -220,7 +227,9 @@ export class ClassTeacher {
       th.setAttribute("aria-sort", th.dataset.sort === this.sort.key ? (this.sort.dir > 0 ? "ascending" : "descending") : "none");
     }
     const body = this.$("#class-roster tbody");
+    const focused = document.activeElement?.closest?.("#class-roster button[data-student]")?.dataset.student;
     body.replaceChildren(...sortRoster(students, this.sort.key, this.sort.dir).map((s) => this.row(s, v.projected)));
+    if (focused) body.querySelector(`button[data-student="${CSS.escape(focused)}"]`)?.focus({ preventScroll: true });
     this.$("#class-challenge-now").textContent = challengeText(v?.challenge ?? null);
     this.$("#class-board").replaceChildren(...(v?.challenge ? (v.leaderboard ?? []).map((e) => this.boardEntry(e)) : []));
   }
@@ -352,6 +361,7 @@ export class ClassTeacher {
     bar.hidden = false;
     this.relabel();
     if (this.cls.presenter) this.onPresenter(true);
+    measureTopbar(); // presenter mode sizes the views to what the banners leave
   }
 
   /** The words drawn by code (the rest is data-i18n), in the page's language. */
@@ -366,7 +376,7 @@ export class ClassTeacher {
   async backToMine() {
     try { await this.request("POST", "/project", { student: null }); } catch { /* go back anyway */ }
     const kept = keptClass(this.store);
-    if (kept) keepClass(this.store, { ...kept, projected: null });
+    if (kept) keepClass(this.store, { ...kept, projected: null, back: { presenter: Boolean(this.getState().presenterMode) } });
     this.location.assign(kept?.control_url ?? this.cls?.control_url ?? "/");
   }
 }

@@ -136,19 +136,25 @@ def _run_class(browser: Any, server: str, shot: Any, dialogs: list[str],
     teacher.click("#class-challenge button[type=submit]")
     assert "Target: 1.5 is not allowed" in teacher.inner_text("#class-error")
 
-    # project Aiko's run: read-only, with her name; then back to the teacher's own run
+    # project Aiko's run in presenter mode: read-only, with her name; then back to the
+    # teacher's own run, still in presenter mode
+    teacher.evaluate("document.activeElement.blur()")
+    teacher.keyboard.press("p")
+    teacher.wait_for_function("document.body.classList.contains('presenter')")
     teacher.click(f'#class-roster button[data-student="{aiko_id}"]')
     teacher.wait_for_url(re.compile(r"/view/[^/?#]+\?teacher_class="), timeout=10000)
     teacher.wait_for_function(FRAME, timeout=20000)
     assert teacher.evaluate(f"{STATE}.role") == "viewer"
     assert teacher.evaluate(f"{STATE}.sessionId") != sid
     assert MARKUP_NAME in teacher.inner_text("#class-projected")
+    teacher.wait_for_function("document.body.classList.contains('presenter')")
     shot(teacher, "class-projected-1280x720")
     teacher.click("#class-back")
     teacher.wait_for_url(re.compile(rf"/s/{sid}"), timeout=10000)
     teacher.wait_for_function(FRAME, timeout=20000)
     assert teacher.evaluate(f"{STATE}.role") == "control"
     assert teacher.inner_text("#class-btn-code") == code
+    teacher.wait_for_function("document.body.classList.contains('presenter')")
 
     # end the class (asked first): the panel offers to start a new one
     teacher.click("#btn-class")
