@@ -121,7 +121,10 @@ export class ClassTeacher {
     const r = await this.fetch(`/api/classes/${encodeURIComponent(this.cls.code)}${path}`,
       { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const data = r.status === 204 ? {} : await r.json().catch(() => ({}));
-    if (!r.ok && classGone(data, r.status)) this.forget(refusalWords(data, r.status));
+    if (!r.ok && classGone(data, r.status)) { // the student-facing words would say "ask the teacher"
+      const ended = Array.isArray(data?.detail) && data.detail[0]?.code === "class_ended";
+      this.forget(ended ? t("class_ended_here") : refusalWords(data, r.status));
+    }
     return { ok: r.ok, status: r.status, data };
   }
 
@@ -174,7 +177,9 @@ export class ClassTeacher {
 
   /** The teacher's own socket events: an ended class (the server ended it) is forgotten. */
   onEvent(ev) {
-    if (this.cls && ev?.type === "notice" && ev.code === "class_ended") this.forget(null);
+    if (this.cls && ev?.type === "notice" && ev.code === "class_ended" && ev.value === this.cls.code) {
+      this.forget(t("class_ended_here"));
+    }
   }
 
   showClass() {

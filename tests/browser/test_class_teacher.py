@@ -35,6 +35,15 @@ def _join(page: Any, name: str, code: str | None = None) -> None:
     page.wait_for_function(FRAME, timeout=20000)
 
 
+def _delete(server: str, path: str, class_token: str) -> None:
+    import urllib.request
+
+    req = urllib.request.Request(server + path, method="DELETE",
+                                 headers={"X-Class-Token": class_token})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.status == 204
+
+
 def _row(teacher: Any, student_id: str) -> Any:
     return teacher.locator(f'#class-roster tbody tr[data-student="{student_id}"]')
 
@@ -248,6 +257,7 @@ def test_a_refusal_is_said_from_its_code_in_japanese(browser: Any, server: str) 
             headers={"Content-Type": "application/json", "X-Control-Token": token})
         with urllib.request.urlopen(req, timeout=10) as r:
             assert r.status == 201  # a class this tab does not know of
+            other = json.load(r)
         page.click("#btn-class")
         assert page.inner_text("#class-start button[type=submit]") == "クラスを始める"
         page.click("#class-start button[type=submit]")
@@ -255,6 +265,17 @@ def test_a_refusal_is_said_from_its_code_in_japanese(browser: Any, server: str) 
         text = page.inner_text("#class-error")
         assert "すでにクラスが動いています" in text, text
         assert "already" not in text, "the page's words, not the server's English"
+
+        # that class ends elsewhere; the page starts its own, and hears when that one ends
+        _delete(server, f"/api/classes/{other['code']}", other["class_token"])
+        page.click("#class-start button[type=submit]")
+        page.wait_for_selector("#class-code-dialog[open]")
+        page.click("#class-code-dialog button")
+        mine = page.evaluate("JSON.parse(sessionStorage.getItem('backprop-teacher-class'))")
+        _delete(server, f"/api/classes/{mine['code']}", mine["class_token"])
+        page.wait_for_selector("#class-start", state="visible", timeout=10000)
+        assert page.inner_text("#class-error") == "クラスを終了しました。"
+        assert page.evaluate("sessionStorage.getItem('backprop-teacher-class')") is None
     finally:
         for c in contexts:
             c.close()
