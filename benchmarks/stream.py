@@ -6,7 +6,11 @@ training steps (and epochs) per second with 0, 1 and 40 viewers, and how many se
 server holds at ≥ 10 frames per second each. Prints a table and writes the figures into
 docs/performance.md under "## Streaming" (other sections are left as they are).
 
-    .venv/bin/python benchmarks/stream.py [--seconds 5] [--no-write]
+With --recording it measures what recording runs costs instead (see recording_cost): steps
+per second of a playing session through the real worker loop, with the run store on and
+off, side by side, and writes "## Recording cost".
+
+    .venv/bin/python benchmarks/stream.py [--seconds 5] [--no-write] [--recording]
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import websockets
@@ -47,7 +53,9 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "BACKPROP_MAX_SESSIONS": "100"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "app", "--port", str(self.port)],
+        self.data = tempfile.TemporaryDirectory(prefix="backprop-bench-")  # runs recorded here
+        self.proc = subprocess.Popen([sys.executable, "-m", "app", "--port", str(self.port),
+                                      "--data-dir", self.data.name],
                                      cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
         for _ in range(300):
             try:
@@ -60,6 +68,7 @@ class Server:
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGINT)
         self.proc.wait(30)
+        self.data.cleanup()
 
 
 class Counter:
@@ -200,13 +209,114 @@ def table(r: dict, seconds: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str) -> None:
-    section = "## Streaming\n\n" + text
+def recording_cost(seconds: float, rounds: int = 3) -> dict:
+    """Steps per second of one playing session (the real worker loop: chunks, frames every
+    1/30 s, and with the store on, points, events and checkpoints handed to the Recorder, whose
+    thread writes SQLite), recording off and on, alternating ``rounds`` times per preset so
+    that the machine's other load falls on both alike."""
+    from app.connection import Command
+    from app.presets import preset_config
+    from app.sessions import SessionManager
+    from app.settings import Settings
+    from app.store import live
+    from app.store.setup import open_for
+
+    spent = [0.0]  # seconds the worker thread spent in recording calls
+
+    def timed(fn: Any) -> Any:
+        def call(*args: Any, **kw: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kw)
+            finally:
+                spent[0] += time.perf_counter() - t
+        return call
+
+    for name in ("started", "points", "changed", "checkpoint", "ended"):
+        setattr(live, name, timed(getattr(live, name)))
+
+    out: dict = {}
+    for preset in ("spiral", "digits"):
+        rates: dict[str, list[float]] = {"off": [], "on": [], "worker": [], "writer": []}
+        for _ in range(rounds):
+            for mode in ("off", "on"):
+                with tempfile.TemporaryDirectory(prefix="backprop-bench-") as data:
+                    settings = Settings(idle_pause_seconds=10**6,
+                                        data_dir=Path(data) if mode == "on" else None)
+                    store, recorder = open_for(settings)
+                    m = SessionManager(settings, recorder=recorder)
+                    s = m.create(preset_config(preset), owner="benchmark-owner-key-0001")
+                    time.sleep(0.5)  # built, first frame out
+                    s.submit(Command("play", {}))
+                    time.sleep(0.3)
+                    t0, n0 = time.perf_counter(), s.step
+                    spent[0], cpu0 = 0.0, _thread_cpu(recorder)
+                    time.sleep(seconds)
+                    wall = time.perf_counter() - t0
+                    rate = (s.step - n0) / wall
+                    if mode == "on":
+                        rates["worker"].append(spent[0] / wall)
+                        rates["writer"].append((_thread_cpu(recorder) - cpu0) / wall)
+                    m.close_all()
+                    if recorder is not None:
+                        recorder.close()
+                    if store is not None:
+                        store.close()
+                rates[mode].append(rate)
+                print(f"{preset} recording {mode}: {rate:,.0f} steps/s", flush=True)
+        out[preset] = rates
+    return out
+
+
+def _thread_cpu(recorder: Any) -> float:
+    """CPU seconds the Recorder's writer thread has used (Linux /proc), 0 without one."""
+    if recorder is None:
+        return 0.0
+    tid = recorder._thread.native_id
+    fields = Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def recording_table(r: dict, seconds: float) -> str:
+    lines = [
+        f"Measured by `benchmarks/stream.py --recording` ({seconds:g} s per measurement, off "
+        f"and on alternating, {len(r['spiral']['on'])} rounds) on {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d')}: one session playing through the real worker loop "
+        "(frames every 1/30 s), the run store off, then on (SQLite in a temporary folder).",
+        "",
+        "| run | steps/s, off: median (range) | steps/s, on: median (range) | difference | "
+        "training "
+        "thread in recording calls | writer thread CPU |",
+        "|---|---|---|---|---|---|",
+    ]
+    for preset, name in (("spiral", "spiral (default)"), ("digits", "digits 64-64-32-10")):
+        m = {k: statistics.median(v) for k, v in r[preset].items()}
+        span = {k: f"{m[k]:,.0f} ({min(r[preset][k]):,.0f}–{max(r[preset][k]):,.0f})"
+                for k in ("off", "on")}
+        lines.append(f"| {name} | {span['off']} | {span['on']} | "
+                     f"{(m['off'] - m['on']) / m['off']:+.1%} | {m['worker']:.2%} of its time "
+                     f"| {m['writer']:.2%} of a core |")
+    own = max(statistics.median(r[p]["worker"]) + statistics.median(r[p]["writer"])
+              for p in ("spiral", "digits"))
+    lines += ["", f"Recording's own cost here: at most **{own:.1%}** (training thread plus "
+              "writer thread, the larger of the two runs)."]
+    lines += ["", "Target: at most 2 % (DESIGN.md). The difference of steps per second is at "
+              "the mercy of the machine's other load (a negative one is noise); the last two "
+              "columns measure recording itself: the share of the training thread's time spent "
+              "in recording calls (handing points, events and checkpoints to the buffer), and "
+              "the CPU the writer thread used, which competes with training for the "
+              "interpreter."]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(text: str, heading: str = "## Streaming") -> None:
+    section = heading + "\n\n" + text
     if not PERF.exists():
         PERF.write_text("# Performance\n\n" + section)
         return
     doc = PERF.read_text()
-    pattern = re.compile(r"^## Streaming\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile("^" + re.escape(heading) + r"\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(doc):
         doc = pattern.sub(lambda _: section + "\n", doc, count=1)
     else:
@@ -219,7 +329,19 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--no-write", action="store_true")
     p.add_argument("--json", action="store_true", help="also print the raw figures as JSON")
+    p.add_argument("--recording", action="store_true",
+                   help="measure what recording runs costs (store on vs off) instead")
     args = p.parse_args()
+    if args.recording:
+        rec = recording_cost(args.seconds)
+        text = recording_table(rec, args.seconds)
+        print(text)
+        if args.json:
+            print(json.dumps(rec, indent=1))
+        if not args.no_write:
+            write_section(text, "## Recording cost")
+            print(f"written to {PERF.relative_to(ROOT)}")
+        return
     server = Server()
     try:
         results = asyncio.run(bench(server.url, args.seconds))
