@@ -1,4 +1,4 @@
-"""The HTML pages: a new session, the control page and the viewer page."""
+"""The HTML pages: a new session, the control page, the viewer page and the runs page."""
 
 from __future__ import annotations
 
@@ -50,3 +50,12 @@ def viewer_page(session_id: str, request: Request, manager: ManagerDep) -> Respo
     if manager.get(session_id) is None:
         return _gone(session_id)
     return _render(request, session_id, "viewer")
+
+
+@router.get("/runs")
+def runs_page(request: Request) -> Response:
+    """This browser's recorded runs (the page reads /api/runs with its owner cookie)."""
+    templates = request.app.state.templates
+    if templates is None or not (request.app.state.settings.templates_dir / "runs.html").is_file():
+        return HTMLResponse(MISSING_PAGE)
+    return templates.TemplateResponse(request, "runs.html", {})

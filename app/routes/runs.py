@@ -78,8 +78,14 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
                                  " try again shortly") from None
 
 
+SETTINGS = ("data", "layers", "activation", "optimizer", "lr", "dropout", "batch_size")
+"""The configuration fields a run's summary carries (the runs page's table columns)."""
+
+
 def _summary(run: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in run.items() if k != "config"}
+    config = run.get("config") or {}
+    return {**{k: v for k, v in run.items() if k != "config"},
+            "settings": {k: config.get(k) for k in SETTINGS}}
 
 
 @router.get("/runs")
@@ -95,7 +101,8 @@ def list_runs(store: StoreDep, key: OwnerDep,
               offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> dict[str, Any]:
     """The caller's runs (owner key needed), newest change first by default; ``total`` counts
     every match, ``limit``/``offset`` page through them. Runs come without their
-    configuration (GET /api/runs/{id} has it)."""
+    configuration (GET /api/runs/{id} has it), with ``settings``: its data set, layers,
+    activation, optimizer, learning rate, dropout and batch size."""
     assert sort in SORTS
     runs, total = call(store.list_runs, required(key), tag=tag, kind=kind, starred=starred,
                        q=q, sort=sort, descending=order == "desc", limit=limit, offset=offset)

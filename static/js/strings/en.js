@@ -88,6 +88,14 @@ export const STRINGS = {
   grad_norms: "Gradient size per layer", inspector: "Neuron inspector",
   inspector_hint: "Click a neuron or an edge in the network.",
   key_space: "Space", play_pause: "Play / pause", one_step: "One training step",
+  // the runs page (runs.html, runs.js)
+  runs_link: "Runs", runs_title: "Your runs", runs_filter: "Filter", runs_name: "Name",
+  runs_time: "Time", runs_data: "Data set", runs_layers: "Layers", runs_optimizer: "Optimizer",
+  runs_lr: "Learning rate", runs_dropout: "Dropout", runs_steps: "Steps", runs_tags: "Tags",
+  runs_note: "Note", runs_star: "Star", runs_rename: "Rename", runs_tag: "Tags…",
+  runs_delete: "Delete", runs_delete_confirm: "Delete this run and everything recorded of it?",
+  runs_csv: "History CSV", runs_none: "No runs yet: the runs you train in this browser appear here.",
+  runs_error: "The runs could not be read or changed:",
   // messages built in code
   conn_lost: "The connection to the server was lost. Reconnecting in {s} s…",
   conn_back: "Connected again; the history is complete.",

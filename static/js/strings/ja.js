@@ -286,6 +286,14 @@ export const STRINGS = {
   lesson_until: "再生はステップ {n} で止まります。",
   until_paused: "ステップ {n} で一時停止しました。ここで止まるように設定されていました。続けるには再生を押してください。",
   idle_paused: "ステップ {n} で一時停止しました：セッションに誰も接続していませんでした。続けるには再生を押してください。",
+  // 実行の一覧 (runs.html, runs.js)
+  runs_link: "実行一覧", runs_title: "あなたの実行", runs_filter: "絞り込み", runs_name: "名前",
+  runs_time: "日時", runs_data: "データセット", runs_layers: "層", runs_optimizer: "最適化手法",
+  runs_lr: "学習率", runs_dropout: "ドロップアウト", runs_steps: "ステップ", runs_tags: "タグ",
+  runs_note: "メモ", runs_star: "スター", runs_rename: "名前を変更", runs_tag: "タグ…",
+  runs_delete: "削除", runs_delete_confirm: "この実行と、その記録をすべて削除しますか？",
+  runs_csv: "履歴 CSV", runs_none: "まだ実行はありません。このブラウザで学習した実行がここに表示されます。",
+  runs_error: "実行を読み込めないか、変更できませんでした：",
   // tuning: the learning-rate finder (lrfind.js) and sweeps (sweeps.html, sweep*.js)
   lrf_btn: "学習率を探す", lrf_title: "学習率ファインダー",
   lrf_hint: "今の重みから、学習率を少しずつ大きくしながら {n} 回のミニバッチで学習します。実行は一時停止し、終わったら元どおりに戻します。",

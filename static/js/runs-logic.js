@@ -1,0 +1,54 @@
+// The runs page's pure parts (node tests cover them): sorting and filtering the table,
+// the fields of two configurations that differ, change markers' words.
+
+/** Columns of the table: key, how a run gives its value (for sorting), numeric or text. */
+export const COLUMNS = [
+  { key: "name", value: (r) => r.name ?? "", numeric: false },
+  { key: "updated", value: (r) => r.updated_at ?? "", numeric: false },
+  { key: "data", value: (r) => (r.settings ?? r.config)?.data ?? "", numeric: false },
+  { key: "layers", value: (r) => ((r.settings ?? r.config)?.layers ?? []).join("-"), numeric: false },
+  { key: "optimizer", value: (r) => (r.settings ?? r.config)?.optimizer ?? "", numeric: false },
+  { key: "lr", value: (r) => (r.settings ?? r.config)?.lr ?? null, numeric: true },
+  { key: "dropout", value: (r) => (r.settings ?? r.config)?.dropout ?? null, numeric: true },
+  { key: "steps", value: (r) => r.last_step ?? 0, numeric: true },
+  { key: "tags", value: (r) => [...(r.kinds ?? []), ...(r.tags ?? [])].join(" "), numeric: false },
+];
+
+/** The runs sorted by column `key` (asc or desc); missing numbers go last. A new array. */
+export function sortRuns(runs, key, order = "desc") {
+  const col = COLUMNS.find((c) => c.key === key) ?? COLUMNS[1];
+  const sign = order === "asc" ? 1 : -1;
+  return [...runs].sort((a, b) => {
+    const x = col.value(a), y = col.value(b);
+    if (x === null || x === undefined) return y === null || y === undefined ? 0 : 1;
+    if (y === null || y === undefined) return -1;
+    if (col.numeric) return sign * (x - y);
+    return sign * String(x).localeCompare(String(y));
+  });
+}
+
+/** Runs whose name, tags, kinds, data set or optimizer contain `text` (any case). */
+export function filterRuns(runs, text) {
+  const q = String(text ?? "").trim().toLowerCase();
+  if (!q) return [...runs];
+  return runs.filter((r) => [r.name, ...(r.tags ?? []), ...(r.kinds ?? []), (r.settings ?? r.config)?.data,
+    (r.settings ?? r.config)?.optimizer].some((v) => v !== undefined && v !== null && String(v).toLowerCase().includes(q)));
+}
+
+/** [field, [value of each config]] for the fields whose values are not all the same. */
+export function configDiff(configs) {
+  const keys = new Set(configs.flatMap((c) => Object.keys(c ?? {})));
+  const out = [];
+  for (const k of [...keys].sort()) {
+    const values = configs.map((c) => (c ?? {})[k]);
+    const texts = values.map((v) => JSON.stringify(v));
+    if (new Set(texts).size > 1) out.push([k, values]);
+  }
+  return out;
+}
+
+/** Tags typed as "a, b c" → ["a", "b", "c"] (no empties, no repeats, at most 20). */
+export function parseTags(text) {
+  const tags = String(text ?? "").split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+  return [...new Set(tags)].slice(0, 20);
+}

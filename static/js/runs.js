@@ -1,0 +1,149 @@
+// The runs page (/runs): this browser's recorded runs in a table, sortable and filterable;
+// rename, tag, note, star, delete; each run's history as CSV. Every name, tag and note is
+// put in the page as text (textContent), never as HTML.
+
+import "./owner.js";
+import { applyTo, initialLanguage, onLanguageChange, setLanguage, t } from "./i18n.js";
+import { COLUMNS, filterRuns, parseTags, sortRuns } from "./runs-logic.js";
+
+const $ = (s) => document.querySelector(s);
+const state = { runs: [], sort: "updated", order: "desc", filter: "" };
+
+async function api(path, options = {}) {
+  const r = await fetch(path, { credentials: "same-origin", ...options,
+    headers: { "Content-Type": "application/json", ...(options.headers ?? {}) } });
+  if (!r.ok) {
+    let message = `${r.status}`;
+    try {
+      const body = await r.json();
+      message = typeof body.detail === "string" ? body.detail
+        : (body.detail ?? []).map((d) => d.message).join("; ") || message;
+    } catch { /* not JSON */ }
+    throw new Error(message);
+  }
+  return r.status === 204 ? null : r.json();
+}
+
+function say(text) {
+  const el = $("#runs-status");
+  el.textContent = text;
+  el.hidden = !text;
+}
+
+async function load() {
+  try {
+    const got = await api("/api/runs?limit=200");
+    state.runs = got.runs;
+    say(got.runs.length ? "" : t("runs_none"));
+  } catch (err) {
+    state.runs = [];
+    say(`${t("runs_error")} ${err.message}`);
+  }
+  render();
+}
+
+function cell(row, text, cls) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  if (cls) td.className = cls;
+  row.append(td);
+  return td;
+}
+
+function button(label, title, onClick) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = label;
+  b.title = title;
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+async function change(run, fields) {
+  try {
+    Object.assign(run, await api(`/api/runs/${run.id}`, { method: "PATCH", body: JSON.stringify(fields) }));
+    render();
+  } catch (err) {
+    say(`${t("runs_error")} ${err.message}`);
+  }
+}
+
+function render() {
+  const body = $("#runs-body");
+  body.replaceChildren();
+  const shown = sortRuns(filterRuns(state.runs, state.filter), state.sort, state.order);
+  for (const run of shown) {
+    const s = run.settings ?? {};
+    const tr = document.createElement("tr");
+    tr.dataset.run = run.id;
+    const star = document.createElement("td");
+    star.append(button(run.starred ? "★" : "☆", t("runs_star"), () => change(run, { starred: !run.starred })));
+    tr.append(star);
+    cell(tr, run.name, "run-name");
+    cell(tr, run.updated_at ? new Date(run.updated_at).toLocaleString() : "");
+    cell(tr, s.data ?? "");
+    cell(tr, (s.layers ?? []).join("-"));
+    cell(tr, s.optimizer ?? "");
+    cell(tr, s.lr ?? "", "num");
+    cell(tr, s.dropout ?? "", "num");
+    cell(tr, (run.last_step ?? 0).toLocaleString(), "num");
+    cell(tr, [...(run.kinds ?? []), ...(run.tags ?? [])].join(" "), "run-tags");
+    cell(tr, run.note ?? "", "run-note");
+    const actions = document.createElement("td");
+    actions.className = "run-actions";
+    actions.append(
+      button(t("runs_rename"), t("runs_rename"), () => {
+        const name = prompt(t("runs_rename"), run.name);
+        if (name !== null && name.trim()) change(run, { name: name.trim() });
+      }),
+      button(t("runs_tag"), t("runs_tag"), () => {
+        const text = prompt(t("runs_tag"), (run.tags ?? []).join(", "));
+        if (text !== null) change(run, { tags: parseTags(text) });
+      }),
+      button(t("runs_note"), t("runs_note"), () => {
+        const note = prompt(t("runs_note"), run.note ?? "");
+        if (note !== null) change(run, { note });
+      }),
+      button(t("runs_delete"), t("runs_delete"), async () => {
+        if (!confirm(t("runs_delete_confirm"))) return;
+        try {
+          await api(`/api/runs/${run.id}`, { method: "DELETE" });
+          state.runs = state.runs.filter((r) => r.id !== run.id);
+          render();
+        } catch (err) {
+          say(`${t("runs_error")} ${err.message}`);
+        }
+      }),
+    );
+    const csv = document.createElement("a");
+    csv.href = `/api/runs/${run.id}/history.csv`;
+    csv.textContent = t("runs_csv");
+    actions.append(csv);
+    tr.append(actions);
+    body.append(tr);
+  }
+  for (const th of document.querySelectorAll("th[data-sort]")) {
+    const on = th.dataset.sort === state.sort;
+    th.setAttribute("aria-sort", on ? (state.order === "asc" ? "ascending" : "descending") : "none");
+  }
+}
+
+function start() {
+  setLanguage(initialLanguage());
+  $("#lang").value = document.documentElement.lang;
+  $("#lang").addEventListener("change", (e) => setLanguage(e.target.value));
+  onLanguageChange(() => render());
+  applyTo(document);
+  $("#runs-filter").addEventListener("input", (e) => { state.filter = e.target.value; render(); });
+  for (const th of document.querySelectorAll("th[data-sort]")) {
+    if (!COLUMNS.some((c) => c.key === th.dataset.sort)) continue;
+    th.addEventListener("click", () => {
+      state.order = state.sort === th.dataset.sort && state.order === "desc" ? "asc" : "desc";
+      state.sort = th.dataset.sort;
+      render();
+    });
+  }
+  load();
+}
+
+start();
