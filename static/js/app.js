@@ -23,6 +23,7 @@ import { loadFacts } from "./facts.js";
 import { finetuneOpen } from "./finetune-logic.js";
 import { ClassFollow } from "./class-follow.js";
 import { ClassTeacher } from "./class-teacher.js";
+import { LrFinder } from "./lrfind.js";
 import "./owner.js"; // this browser's owner key: the runs it starts are its own (docs/runs.md)
 
 const $ = (s) => document.querySelector(s);
@@ -82,6 +83,7 @@ const finetune = new FinetuneView($("#finetune"), {
   },
 });
 const status = new StatusView({ inspector, controls, getState: () => state });
+const lrFinder = new LrFinder(document, { send, getState: () => state, toast });
 const page = new PageControls({ network, surface, digits, confusion, lossChart, accChart, gradChart, teaching }, {
   send, getState: () => state, redraw, onChartOptions: () => { chartVersion = -1; },
   onPresenter: (on) => dispatch({ type: "presenterMode", on }),
@@ -165,6 +167,7 @@ function dispatch(ev) {
 function onEvent(ev) {
   classFollow?.onEvent(ev);
   classTeacher?.onEvent(ev);
+  lrFinder.onEvent(ev);
   teaching.onEvent(ev);
   finetune.onEvent(ev);
   dispatch(ev);
@@ -244,6 +247,7 @@ function onLanguage() {
   teaching.relabel();
   finetune.relabel();
   classTeacher?.relabel();
+  lrFinder.relabel();
   inspector.dirty = true;
   if (inspector.target) inspector.select(inspector.target);
   redraw();
