@@ -82,6 +82,24 @@ class SessionManager:
         worker.start(session)
         return session
 
+    def adopt(self, trainer: Any, owner: str | None = None) -> Session:
+        """A new session around a trainer made elsewhere (a run continued or forked from a
+        checkpoint), paused, recorded as a new run; its limits checked as ``create`` does."""
+        check_limits(trainer.config, self.settings, trainer.csv)
+        with self._lock:
+            evicted = (self._evict_locked()
+                       if len(self.sessions) >= self.settings.max_sessions else None)
+            sid = secrets.token_urlsafe(8)
+            while sid in self.sessions:
+                sid = secrets.token_urlsafe(8)
+            session = Session(sid, trainer, self.settings, self.gate)
+            self.sessions[sid] = session
+        if evicted is not None:
+            self._closed_for_room(evicted)
+        live.attach(session, self.recorder, owner)
+        worker.start(session)
+        return session
+
     def restore(self, store: Any) -> list[str]:
         """(at start) Bring back the sessions the store remembers, paused at their newest
         checkpoint, with their ids and tokens; the ids brought back."""

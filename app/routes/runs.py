@@ -17,9 +17,12 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Cookie, Depends, Header, HTTPException, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from engine import checkpoint as ckpt
+
+from ..errors import as_app_error
 from ..store import RunStore, StoreError
 from ..store.compaction import COLUMNS
 from ..store.store import MAX_NAME, MAX_NOTE, MAX_PAGE, MAX_TAG, MAX_TAGS, SORTS
@@ -203,3 +206,50 @@ def store_status(request: Request, key: OwnerDep) -> dict[str, Any]:
         q = store.quotas
         out["quotas"] = {"runs_per_owner": q.runs_per_owner, "run_bytes": q.run_bytes}
     return out
+
+
+class ForkBody(BaseModel):
+    """Which checkpoint to start from, and what to change."""
+
+    model_config = ConfigDict(extra="forbid")
+    checkpoint: StrictInt | None = Field(
+        None, description="a checkpoint's id (GET /api/runs/{id}/checkpoints); null: the newest")
+    config: dict[str, Any] = Field(
+        default_factory=dict, description="fields to change: a live field (learning rate, "
+        "optimizer, dropout ...) keeps the weights, another rebuilds the run")
+
+
+@router.post("/runs/{run_id}/sessions", status_code=201,
+             responses={404: {"description": "no such run or checkpoint"},
+                        422: {"description": "a field to change is not allowed"}})
+def continue_run(run_id: RUN_ID, body: ForkBody, request: Request, store: StoreDep,
+                 key: OwnerDep) -> Any:
+    """Continue a run (its newest checkpoint) or fork it (any checkpoint, with changed
+    fields) in a new session, paused, recorded as a new run of the caller. Anyone with the
+    run's id may; the run itself is not changed."""
+    cps = call(store.checkpoints, run_id)
+    if not cps:
+        raise HTTPException(404, f"run {run_id!r} does not exist or has no checkpoint")
+    if body.checkpoint is not None and body.checkpoint not in {c["id"] for c in cps}:
+        raise HTTPException(404, f"checkpoint: {body.checkpoint} is not a checkpoint of run "
+                                 f"{run_id!r}; GET /api/runs/{run_id}/checkpoints lists them")
+    first = call(store.checkpoint_data, run_id, cps[0]["id"])
+    blob = call(store.checkpoint_data, run_id, body.checkpoint)
+    manager = request.app.state.manager
+    try:
+        csv_data, model_file = ckpt.uploads(first)
+        trainer = ckpt.restore(blob, csv=csv_data, model_file=model_file)
+        if body.config:
+            trainer.set(body.config)
+        session = manager.adopt(trainer, owner=key)
+    except ckpt.CheckpointError as exc:
+        raise HTTPException(422, f"checkpoint: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - a refusal (ConfigError, AppError) is a 4xx
+        error = as_app_error(exc)
+        if error is None:
+            raise
+        return JSONResponse({"detail": error.detail()}, status_code=error.status)
+    base = str(request.base_url).rstrip("/")
+    return {"id": session.id, "token": session.token, "step": trainer.step_count,
+            "config": trainer.config, "viewer_url": f"{base}/view/{session.id}",
+            "control_url": f"{base}/s/{session.id}#token={session.token}"}

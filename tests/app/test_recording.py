@@ -150,3 +150,34 @@ def test_a_cookie_owner_owns_the_runs_and_a_race_is_tagged_as_one(
     assert len(runs) == 2, "a race records a run per runner"
     assert all("race" in r["kinds"] for r in runs)
     assert sorted(r["name"].rsplit(": ", 1)[1] for r in runs) == ["adam", "sgd"]
+
+
+def test_a_run_continues_or_forks_from_a_checkpoint_in_a_new_session(
+        make_client: Callable[..., TestClient], tmp_path: Path) -> None:
+    client = make_client(data_dir=tmp_path / "data")
+    client.headers["X-Owner-Key"] = OWNER
+    s = create(client, config={"lr": 0.03})
+    with connect(client, s) as ws:
+        r = opened(ws)
+        _step(r, 40)
+        r.send(type="save", id="save")
+        r.event("ack")
+        _step(r, 60)
+        r.send(type="save", id="save2")
+        r.event("ack")
+    run = _runs(client)[0]
+    at40 = next(c for c in _store(client).checkpoints(run["id"]) if c["step"] == 40)
+    got = client.post(f"/api/runs/{run['id']}/sessions",
+                      json={"checkpoint": at40["id"], "config": {"lr": 0.5}})
+    assert got.status_code == 201, got.text
+    fork = got.json()
+    assert fork["step"] == 40 and fork["config"]["lr"] == 0.5
+    summary = client.get(f"/api/sessions/{fork['id']}").json()
+    assert summary["step"] == 40 and summary["running"] is False
+    newest = client.post(f"/api/runs/{run['id']}/sessions", json={}).json()
+    assert newest["step"] == 100 and newest["config"]["lr"] == 0.03
+    assert len(_runs(client)) == 3, "each continued or forked session records a new run"
+    bad = client.post(f"/api/runs/{run['id']}/sessions", json={"config": {"lr": -1}})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "lr"
+    missing = client.post(f"/api/runs/{run['id']}/sessions", json={"checkpoint": 10**9})
+    assert missing.status_code == 404 and "checkpoint" in missing.json()["detail"]
