@@ -125,7 +125,8 @@ def publish_frame(s: Session) -> None:
     s.seq += 1
     header = {
         "kind": "frame", "seq": s.seq, "step": lead.step_count, "epoch": lead.epoch,
-        "metrics": {k: m[k] for k in ("train_loss", "test_loss", "train_acc", "test_acc")},
+        "metrics": {k: m[k] for k in ("train_loss", "test_loss", "train_acc", "test_acc",
+                                      "val_loss", "val_acc") if k in m},
         "history_from": start, "history_gen": gen, "points": points,
         "running": s.running, "diverged": s.is_diverged(), **extra,
     }

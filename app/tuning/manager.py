@@ -228,8 +228,8 @@ class SweepManager:
 
 
 def _importance(result: Any) -> dict[str, float]:
-    """How much each swept field mattered to the validation metric (Optuna's fANOVA-free
-    default, computed from the completed trials), or {} when too few trials completed."""
+    """How much each swept field mattered to the validation metric (Optuna's
+    PED-ANOVA, computed from the completed trials), or {} when too few trials completed."""
     scores = result.scores()
     fields = result.sweep.fields
     if len(scores) < 3 or len(fields) < 1:
@@ -254,7 +254,8 @@ def _importance(result: Any) -> dict[str, float]:
                                                     value=value))
         study = optuna.create_study(direction=result.sweep.direction)
         study.add_trials(trials)
-        evaluator = optuna.importance.MeanDecreaseImpurityImportanceEvaluator(seed=0)
+        # PED-ANOVA: Optuna's own evaluator (fANOVA and impurity need scikit-learn)
+        evaluator = optuna.importance.PedAnovaImportanceEvaluator()
         found = optuna.importance.get_param_importances(study, evaluator=evaluator)
         return {k: round(float(v), 4) for k, v in found.items()}
     except Exception as exc:  # too little spread to tell: say nothing rather than guess

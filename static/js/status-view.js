@@ -63,6 +63,10 @@ export class StatusView {
     $("#m-test-loss").textContent = m ? formatNumber(m.test_loss, 3) : "–";
     $("#m-test-acc").textContent = m && m.test_acc !== null && Number.isFinite(m.test_acc)
       ? `${formatNumber(100 * m.test_acc, 3)} %` : "–";
+    const hasVal = Boolean(m && Number.isFinite(m.val_loss)); // runs with a validation split
+    $("#m-val").hidden = !hasVal;
+    if (hasVal) $("#m-val-value").textContent = `${formatNumber(m.val_loss, 3)} · ` +
+      (Number.isFinite(m.val_acc) ? `${formatNumber(100 * m.val_acc, 3)} %` : "–");
   }
 
   /** Steps and epochs per second, measured from the frames (rate.js); "–" while stopped. */

@@ -60,3 +60,17 @@ def test_a_sweep_from_the_session_fills_its_table_and_its_best_is_used(
     page.locator("#sw-use-note", has_text="sent").wait_for(timeout=10000)
     cfg = api(sid)["config"]
     assert cfg["lr"] == best["params"]["lr"] and cfg["optimizer"] == best["params"]["optimizer"]
+
+
+def test_validation_metrics_show_beside_train_and_test(open_page: Any, server: str) -> None:
+    req = urllib.request.Request(f"{server}/api/sessions", method="POST",
+                                 data=json.dumps({"config": {"val_share": 0.2}}).encode(),
+                                 headers={"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        s = json.load(r)
+    w = open_page(f"/s/{s['id']}#token={s['token']}")
+    w.page.wait_for_selector("#m-val:not([hidden])", timeout=10000)
+    text = w.page.text_content("#m-val-value") or ""
+    assert "%" in text and text.split(" · ")[0] != "–"
+    w2 = open_page("/")
+    assert w2.page.is_hidden("#m-val")  # no validation split: nothing made up

@@ -297,6 +297,7 @@ export const STRINGS = {
   until_paused: "Training paused at step {n}, where this run was set to stop. Press Play to go on.",
   idle_paused: "Training paused at step {n}: nobody was connected to the session. Press Play to go on.",
   // tuning: the learning-rate finder (lrfind.js) and sweeps (sweeps.html, sweep*.js)
+  val_metrics: "Validation loss · accuracy",
   lrf_btn: "Find learning rate", lrf_title: "Learning-rate finder",
   lrf_hint: "From the current weights, {n} mini-batches at growing learning rates; the run is paused and put back exactly as it was.",
   lrf_run: "Run the finder", lrf_running: "Finding…", lrf_close: "Close",

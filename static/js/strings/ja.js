@@ -295,6 +295,7 @@ export const STRINGS = {
   runs_csv: "履歴 CSV", runs_none: "まだ実行はありません。このブラウザで学習した実行がここに表示されます。",
   runs_error: "実行を読み込めないか、変更できませんでした：",
   // tuning: the learning-rate finder (lrfind.js) and sweeps (sweeps.html, sweep*.js)
+  val_metrics: "検証の損失 · 正解率",
   lrf_btn: "学習率を探す", lrf_title: "学習率ファインダー",
   lrf_hint: "今の重みから、学習率を少しずつ大きくしながら {n} 回のミニバッチで学習します。実行は一時停止し、終わったら元どおりに戻します。",
   lrf_run: "探す", lrf_running: "探しています…", lrf_close: "閉じる",
