@@ -33,7 +33,8 @@ export class LineChart {
     canvas.addEventListener("mouseleave", () => { this.hoverX = null; this.dirty = true; });
   }
 
-  /** data: {xs, series: [{label, color, ys, dashed}]} */
+  /** data: {xs, series: [{label, color, ys, dashed, joinGaps}]} (joinGaps: a NaN is no point
+   * of this series, its line goes on across it). Options may add markers: [{x, color}]. */
   setData(data) {
     this.data = data;
     this.dirty = true;
@@ -141,7 +142,7 @@ export class LineChart {
     ctx.save();
     ctx.beginPath(); ctx.rect(x0, y1, x1 - x0, y0 - y1); ctx.clip();
     const px = (v) => sx(v);
-    const line = (ys, color, width, alpha, dashed) => {
+    const line = (ys, color, width, alpha, dashed, joinGaps = false) => {
       const idx = decimate(xs, ys, px);
       ctx.strokeStyle = css(color, alpha);
       ctx.lineWidth = width;
@@ -150,7 +151,7 @@ export class LineChart {
       let pen = false, drawn = 0, last = -1;
       for (const i of idx) {
         const v = ys[i];
-        if (!Number.isFinite(v) || (log && v <= 0)) { pen = false; continue; }
+        if (!Number.isFinite(v) || (log && v <= 0)) { if (!joinGaps) pen = false; continue; }
         const X = sx(xs[i]), Y = sy(v);
         if (pen) ctx.lineTo(X, Y); else ctx.moveTo(X, Y);
         pen = true;
@@ -164,8 +165,18 @@ export class LineChart {
       }
     };
     for (const s of shown) {
-      if (s.sm) { line(s.ys, s.color, 1, 0.3, s.dashed); line(s.sm, s.color, 2.5, 1, s.dashed); }
-      else line(s.ys, s.color, 2.5, 1, s.dashed);
+      if (s.sm) {
+        line(s.ys, s.color, 1, 0.3, s.dashed, s.joinGaps);
+        line(s.sm, s.color, 2.5, 1, s.dashed, s.joinGaps);
+      } else line(s.ys, s.color, 2.5, 1, s.dashed, s.joinGaps);
+    }
+    // markers (the runs page: a recorded change at its x), a thin line in the series' colour
+    for (const m of this.options.markers ?? []) {
+      if (!(m.x >= xe[0] && m.x <= xe[1])) continue;
+      ctx.strokeStyle = m.color ? css(m.color, 0.8) : ink;
+      ctx.lineWidth = 1;
+      ctx.setLineDash([3, 3]);
+      ctx.beginPath(); ctx.moveTo(sx(m.x), y1); ctx.lineTo(sx(m.x), y0); ctx.stroke();
     }
     ctx.restore();
     ctx.setLineDash([]);

@@ -52,3 +52,37 @@ export function parseTags(text) {
   const tags = String(text ?? "").split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
   return [...new Set(tags)].slice(0, 20);
 }
+
+/** A run's history CSV (GET /api/runs/{id}/history.csv) → {column: Float64Array}. */
+export function parseHistoryCsv(text) {
+  const lines = String(text).trim().split("\n");
+  const head = lines.shift()?.split(",") ?? [];
+  const cols = Object.fromEntries(head.map((h) => [h, new Float64Array(lines.length)]));
+  lines.forEach((line, i) => {
+    line.split(",").forEach((v, j) => { cols[head[j]][i] = v === "" ? NaN : Number(v); });
+  });
+  return cols;
+}
+
+/** Several runs' `metric` on one x axis (the union of their x values): each run's series has
+ * its own points and NaN elsewhere (the chart joins a run's points across the others'). */
+export function overlaySeries(runs, x, metric) {
+  const all = new Set();
+  for (const r of runs) for (const v of r.history[x] ?? []) if (Number.isFinite(v)) all.add(v);
+  const xs = Float64Array.from([...all].sort((a, b) => a - b));
+  const at = new Map(Array.from(xs, (v, i) => [v, i]));
+  const series = runs.map((r) => {
+    const ys = new Float64Array(xs.length).fill(NaN);
+    const hx = r.history[x] ?? [], hy = r.history[metric] ?? [];
+    for (let i = 0; i < hx.length; i++) if (at.has(hx[i])) ys[at.get(hx[i])] = hy[i];
+    return { label: r.label, color: r.color, ys, joinGaps: true };
+  });
+  return { xs, series };
+}
+
+/** "lr 0.03 → 0.3 at step 4,120" for a recorded change (`words`: the language's pattern). */
+export function markerText(ev, locale = "en", words = "{change} at step {step}") {
+  const show = (v) => (typeof v === "string" ? v : JSON.stringify(v));
+  return words.replace("{change}", `${ev.field} ${show(ev.old)} → ${show(ev.new)}`)
+    .replace("{step}", Number(ev.step).toLocaleString(locale));
+}

@@ -4,10 +4,17 @@
 
 import "./owner.js";
 import { applyTo, initialLanguage, onLanguageChange, setLanguage, t } from "./i18n.js";
-import { COLUMNS, filterRuns, parseTags, sortRuns } from "./runs-logic.js";
+import {
+  COLUMNS, configDiff, filterRuns, markerText, overlaySeries, parseHistoryCsv, parseTags, sortRuns,
+} from "./runs-logic.js";
+import { LineChart } from "./charts.js";
+import { classColor } from "./colors.js";
 
 const $ = (s) => document.querySelector(s);
-const state = { runs: [], sort: "updated", order: "desc", filter: "" };
+const state = { runs: [], sort: "updated", order: "desc", filter: "" , selected: new Set() };
+const MAX_COMPARE = 8;
+const details = new Map(); // run id → {config, history, events} (fetched once)
+let charts = null;
 
 async function api(path, options = {}) {
   const r = await fetch(path, { credentials: "same-origin", ...options,
@@ -76,6 +83,20 @@ function render() {
     const s = run.settings ?? {};
     const tr = document.createElement("tr");
     tr.dataset.run = run.id;
+    const pick = document.createElement("td");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.className = "run-pick";
+    box.checked = state.selected.has(run.id);
+    box.disabled = !box.checked && state.selected.size >= MAX_COMPARE;
+    box.title = t("runs_compare_pick");
+    box.addEventListener("change", () => {
+      if (box.checked) state.selected.add(run.id); else state.selected.delete(run.id);
+      render();
+      compare();
+    });
+    pick.append(box);
+    tr.append(pick);
     const star = document.createElement("td");
     star.append(button(run.starred ? "★" : "☆", t("runs_star"), () => change(run, { starred: !run.starred })));
     tr.append(star);
@@ -115,6 +136,14 @@ function render() {
         }
       }),
     );
+    actions.append(button(t("runs_continue"), t("runs_continue_title"), async () => {
+      try {
+        const made = await api(`/api/runs/${run.id}/sessions`, { method: "POST", body: "{}" });
+        location.href = made.control_url;
+      } catch (err) {
+        say(`${t("runs_error")} ${err.message}`);
+      }
+    }));
     const csv = document.createElement("a");
     csv.href = `/api/runs/${run.id}/history.csv`;
     csv.textContent = t("runs_csv");
@@ -125,6 +154,77 @@ function render() {
   for (const th of document.querySelectorAll("th[data-sort]")) {
     const on = th.dataset.sort === state.sort;
     th.setAttribute("aria-sort", on ? (state.order === "asc" ? "ascending" : "descending") : "none");
+  }
+}
+
+async function detail(id) {
+  if (!details.has(id)) {
+    const [run, csv, events] = await Promise.all([
+      api(`/api/runs/${id}`),
+      fetch(`/api/runs/${id}/history.csv`).then((r) => r.text()),
+      api(`/api/runs/${id}/events?limit=10000`),
+    ]);
+    details.set(id, { config: run.config, name: run.name, history: parseHistoryCsv(csv),
+      events: events.events });
+  }
+  return details.get(id);
+}
+
+/** Overlay the selected runs' curves (2 to 8), their change markers and the config diff. */
+async function compare() {
+  const box = $("#compare");
+  const ids = [...state.selected];
+  box.hidden = ids.length < 2;
+  if (ids.length < 2) return;
+  let runs;
+  try {
+    runs = await Promise.all(ids.map(detail));
+  } catch (err) {
+    say(`${t("runs_error")} ${err.message}`);
+    return;
+  }
+  const x = $("#compare-x").value;
+  const log = $("#compare-log").checked;
+  const shown = runs.map((r, i) => ({ ...r, label: r.name, color: classColor(i) }));
+  charts ??= {
+    loss: new LineChart($("#compare-loss"), { yLabel: () => t("runs_test_loss"), yFixed: null, allowLog: true, titleTop: true }),
+    acc: new LineChart($("#compare-acc"), { yLabel: () => t("runs_test_acc"), yFixed: [0, 1], allowLog: false, titleTop: true }),
+  };
+  const markers = [];
+  const list = $("#compare-markers");
+  list.replaceChildren();
+  shown.forEach((r) => {
+    for (const ev of r.events) {
+      const at = x === "step" ? ev.step : (() => {
+        const i = r.history.step.findIndex((s) => s >= ev.step);
+        return i < 0 ? NaN : r.history[x][i];
+      })();
+      markers.push({ x: at, color: r.color });
+      const li = document.createElement("li");
+      li.textContent = `${r.label}: ${markerText(ev, document.documentElement.lang, t("runs_marker"))}`;
+      list.append(li);
+    }
+  });
+  for (const [key, metric] of [["loss", "test_loss"], ["acc", "test_acc"]]) {
+    charts[key].setData(overlaySeries(shown, x, metric));
+    charts[key].setOptions({ log: key === "loss" && log, smooth: 0.9, xLabel: t(`runs_x_${x}`), markers });
+    charts[key].draw();
+  }
+  const diff = configDiff(shown.map((r) => r.config));
+  const table = $("#compare-diff");
+  table.replaceChildren();
+  const head = document.createElement("tr");
+  for (const text of [t("runs_field"), ...shown.map((r) => r.label)]) {
+    const th = document.createElement("th");
+    th.textContent = text;
+    head.append(th);
+  }
+  table.append(head);
+  for (const [field, values] of diff) {
+    const tr = document.createElement("tr");
+    cell(tr, field);
+    for (const v of values) cell(tr, v === undefined ? "–" : JSON.stringify(v));
+    table.append(tr);
   }
 }
 
@@ -143,6 +243,10 @@ function start() {
       render();
     });
   }
+  $("#compare-x").addEventListener("change", compare);
+  $("#compare-log").addEventListener("change", compare);
+  onLanguageChange(() => compare());
+  window.addEventListener("resize", () => compare());
   load();
 }
 

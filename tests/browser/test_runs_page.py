@@ -73,3 +73,57 @@ def test_another_browser_does_not_see_the_runs_and_the_filter_narrows_the_table(
         assert "owner" in cookie, "the runs page makes its own owner key"
     finally:
         other.close()
+
+
+def _train(server: str, owner: str, lr: float, change: float | None) -> str:
+    """A recorded run of `owner`: 40 steps at `lr`, then (if `change`) lr set to it, 40 more."""
+    import httpx
+    from websockets.sync.client import connect
+
+    headers = {"Origin": server, "X-Owner-Key": owner}
+    s = httpx.post(f"{server}/api/sessions", json={"config": {"lr": lr}}, headers=headers).json()
+    ws_url = "ws" + server[4:] + f"/ws/{s['id']}?token={s['token']}"
+    with connect(ws_url, additional_headers={"Origin": server}) as ws:
+        def ack(cmd: dict[str, Any]) -> None:
+            ws.send(json.dumps(cmd))
+            while True:
+                m = ws.recv(timeout=10)
+                if isinstance(m, str) and json.loads(m)["type"] == "ack":
+                    return
+        ack({"type": "step", "n": 40, "id": 1})
+        if change is not None:
+            ack({"type": "set", "config": {"lr": change}, "id": 2})
+        ack({"type": "step", "n": 40, "id": 3})
+        ack({"type": "save", "id": 4})
+    return s["id"]
+
+
+def test_two_runs_overlay_with_their_change_markers_and_the_settings_that_differ(
+        open_page: Any, server: str) -> None:
+    w = open_page("/")
+    page = w.page
+    page.goto(server + "/runs")
+    owner = page.evaluate("localStorage.getItem('backprop-lab-owner')")
+    _train(server, owner, 0.03, 0.3)
+    _train(server, owner, 0.1, None)
+    rows = _rows(page, server, at_least=3)
+    names = page.locator("#runs-body tr")
+    assert rows.count() >= 3
+    # the two newest runs (sorted by time, newest first)
+    names.nth(0).locator(".run-pick").check()
+    names.nth(1).locator(".run-pick").check()
+    page.wait_for_selector("#compare:not([hidden])")
+    page.wait_for_function("document.querySelectorAll('#compare-markers li').length >= 1")
+    markers = page.locator("#compare-markers li").all_text_contents()
+    assert any("lr 0.03 → 0.3 at step 40" in m for m in markers), markers
+    diff = page.locator("#compare-diff tr").all_text_contents()
+    assert any(r.startswith("lr") for r in diff[1:]), diff
+    assert all(not r.startswith("layers") for r in diff[1:]), "only the fields that differ"
+    drawn = page.evaluate("""() => {
+        const c = document.querySelector('#compare-loss');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let ink = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) ink++;
+        return ink;
+    }""")
+    assert drawn > 1000, "the loss chart drew the runs"
+    assert not w.errors, w.errors

@@ -40,3 +40,28 @@ test("tags typed with commas and spaces", () => {
   assert.deepEqual(parseTags(" a, b  c,a ,"), ["a", "b", "c"]);
   assert.equal(parseTags(Array.from({ length: 30 }, (_, i) => `t${i}`).join(" ")).length, 20);
 });
+
+test("a history CSV reads into columns, empty cells as NaN", async () => {
+  const { parseHistoryCsv } = await import("../../static/js/runs-logic.js");
+  const h = parseHistoryCsv("step,test_acc,val_acc\n0,0.5,\n10,0.75,\n");
+  assert.deepEqual([...h.step], [0, 10]);
+  assert.deepEqual([...h.test_acc], [0.5, 0.75]);
+  assert.ok(Number.isNaN(h.val_acc[0]));
+});
+
+test("overlaid runs share the union of their x values, each NaN where it has no point", async () => {
+  const { overlaySeries } = await import("../../static/js/runs-logic.js");
+  const a = { label: "a", history: { step: [0, 10], test_loss: [1, 0.5] } };
+  const b = { label: "b", history: { step: [0, 5], test_loss: [2, 1.5] } };
+  const o = overlaySeries([a, b], "step", "test_loss");
+  assert.deepEqual([...o.xs], [0, 5, 10]);
+  assert.deepEqual([...o.series[0].ys].map((v) => (Number.isNaN(v) ? null : v)), [1, null, 0.5]);
+  assert.deepEqual([...o.series[1].ys].map((v) => (Number.isNaN(v) ? null : v)), [2, 1.5, null]);
+  assert.equal(o.series[0].joinGaps, true);
+});
+
+test("a change marker says field, old, new and step", async () => {
+  const { markerText } = await import("../../static/js/runs-logic.js");
+  assert.equal(markerText({ field: "lr", old: 0.03, new: 0.3, step: 4120 }), "lr 0.03 → 0.3 at step 4,120");
+  assert.equal(markerText({ field: "optimizer", old: "sgd", new: "adam", step: 5 }), "optimizer sgd → adam at step 5");
+});

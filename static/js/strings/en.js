@@ -96,6 +96,13 @@ export const STRINGS = {
   runs_delete: "Delete", runs_delete_confirm: "Delete this run and everything recorded of it?",
   runs_csv: "History CSV", runs_none: "No runs yet: the runs you train in this browser appear here.",
   runs_error: "The runs could not be read or changed:",
+  runs_marker: "{change} at step {step}",
+  runs_compare_pick: "Compare (2 to 8 runs)", runs_continue: "Continue",
+  runs_continue_title: "A new session from this run's last checkpoint", runs_compare: "Compare",
+  runs_x: "x axis", runs_x_step: "steps", runs_x_epoch: "epochs", runs_x_seconds: "seconds",
+  runs_log: "log scale (loss)", runs_changes: "Changes while training",
+  runs_diff: "Settings that differ", runs_field: "Setting", runs_test_loss: "Test loss",
+  runs_test_acc: "Test accuracy",
   // messages built in code
   conn_lost: "The connection to the server was lost. Reconnecting in {s} s…",
   conn_back: "Connected again; the history is complete.",

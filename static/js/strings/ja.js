@@ -294,6 +294,13 @@ export const STRINGS = {
   runs_delete: "削除", runs_delete_confirm: "この実行と、その記録をすべて削除しますか？",
   runs_csv: "履歴 CSV", runs_none: "まだ実行はありません。このブラウザで学習した実行がここに表示されます。",
   runs_error: "実行を読み込めないか、変更できませんでした：",
+  runs_marker: "{change}（ステップ {step}）",
+  runs_compare_pick: "比較する（2〜8 個）", runs_continue: "続ける",
+  runs_continue_title: "この実行の最後のチェックポイントから新しいセッションを始めます", runs_compare: "比較",
+  runs_x: "横軸", runs_x_step: "ステップ", runs_x_epoch: "エポック", runs_x_seconds: "秒",
+  runs_log: "対数目盛（損失）", runs_changes: "学習中の変更",
+  runs_diff: "異なる設定", runs_field: "設定", runs_test_loss: "テスト損失",
+  runs_test_acc: "テスト正解率",
   // tuning: the learning-rate finder (lrfind.js) and sweeps (sweeps.html, sweep*.js)
   val_metrics: "検証の損失 · 正解率",
   lrf_btn: "学習率を探す", lrf_title: "学習率ファインダー",
