@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import multiprocessing
+from typing import Any
 
 from fastapi.testclient import TestClient
 from tuning_helpers import create, wait_sweep
@@ -129,3 +130,34 @@ def test_a_sweep_worker_runs_below_the_sessions() -> None:
     before, after = q.get(timeout=60)
     p.join(30)
     assert after == min(19, before + NICENESS)
+
+
+def test_a_diverging_trial_fails_alone_and_the_sweep_goes_on(client: TestClient) -> None:
+    body = {**SMALL, "params": {"lr": [0.01, 10]},
+            "base": {"data": "plane", "samples": 120, "layers": [4], "activation": "relu",
+                     "optimizer": "sgd"}, "epochs": 5}
+    view = wait_sweep(client, client.post("/api/sweeps", json=body).json()["id"])
+    assert view["state"] == "complete"
+    by_lr = {t["params"]["lr"]: t for t in view["trials"]}
+    assert by_lr[10]["state"] == "failed" and "diverged" in by_lr[10]["reason"]
+    assert by_lr[10]["run_id"]  # recorded too, with its reason
+    assert by_lr[0.01]["state"] == "complete" and view["best"]["params"]["lr"] == 0.01
+
+
+def test_without_optuna_the_answer_says_how_to_install_it(client: TestClient,
+                                                          monkeypatch: Any) -> None:
+    import builtins
+
+    real = builtins.__import__
+
+    def no_sweeps(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "engine" and args and args[2] and "sweep" in args[2]:
+            raise ImportError("No module named 'optuna'", name="optuna")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_sweeps)
+    r = client.post("/api/sweeps", json=SMALL)
+    assert r.status_code == 503
+    d = r.json()["detail"][0]
+    assert d["code"] == "tuning_unavailable" and d["install"] == mgr.INSTALL
+    assert "backprop-lab[tune]" in d["message"]
