@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+import zipfile
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -122,11 +124,7 @@ def get_run(run_id: RUN_ID, store: StoreDep, key: OwnerDep) -> dict[str, Any]:
     return run
 
 
-@router.get("/runs/{run_id}/history.csv", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}}})
-def history_csv(run_id: RUN_ID, store: StoreDep) -> Response:
-    """The metric history as CSV: step, epoch, seconds, the losses and accuracies (empty when
-    not measured), and ``compacted`` (1: a point kept when older points were thinned)."""
+def _history_text(store: RunStore, run_id: str) -> str:
     rows = call(store.history, run_id)
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
@@ -134,7 +132,16 @@ def history_csv(run_id: RUN_ID, store: StoreDep) -> Response:
     for r in rows:
         w.writerow([*("" if r[k] is None else repr(r[k]) if isinstance(r[k], float) else r[k]
                       for k in COLUMNS), int(bool(r["compacted"]))])
-    return Response(out.getvalue(), media_type="text/csv", headers={
+    return out.getvalue()
+
+
+@router.get("/runs/{run_id}/history.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}})
+def history_csv(run_id: RUN_ID, store: StoreDep) -> Response:
+    """The metric history as CSV: step, epoch, seconds, the losses and accuracies (empty when
+    not measured), and ``compacted`` (1: a point kept when older points were thinned)."""
+    out = _history_text(store, run_id)
+    return Response(out, media_type="text/csv", headers={
         "Content-Disposition": f'attachment; filename="run-{run_id}-history.csv"'})
 
 
@@ -253,3 +260,46 @@ def continue_run(run_id: RUN_ID, body: ForkBody, request: Request, store: StoreD
     return {"id": session.id, "token": session.token, "step": trainer.step_count,
             "config": trainer.config, "viewer_url": f"{base}/view/{session.id}",
             "control_url": f"{base}/s/{session.id}#token={session.token}"}
+
+
+@router.get("/runs/{run_id}/export", response_class=Response,
+            responses={200: {"content": {"application/zip": {}, "application/json": {},
+                                         "application/octet-stream": {}}},
+                       404: {"description": "no such run"}})
+def export_run(run_id: RUN_ID, store: StoreDep,
+               part: Literal["all", "config", "model"] = "all") -> Response:
+    """Download a run: ``config`` (its configuration as JSON, what ``python -m engine train``
+    reads), ``model`` (the newest checkpoint's weights as safetensors, as a session's model
+    download), or ``all``: one zip with run.json (name, note, tags, kinds, configuration),
+    history.csv, model.safetensors and checkpoint.safetensors (the newest checkpoint whole:
+    weights, optimizer state, random states, history). The history alone is history.csv."""
+    run = call(store.get_run, run_id)
+    if run is None:
+        raise HTTPException(404, f"run {run_id!r} does not exist (it may have been deleted)")
+    name = f"run-{run_id}"
+    if part == "config":
+        return JSONResponse(run["config"], headers={
+            "Content-Disposition": f'attachment; filename="{name}-config.json"'})
+    cps = call(store.checkpoints, run_id)
+    if not cps:
+        raise HTTPException(404, f"run {run_id!r} has no checkpoint to export")
+    first = call(store.checkpoint_data, run_id, cps[0]["id"])
+    blob = call(store.checkpoint_data, run_id)
+    csv_data, model_file = ckpt.uploads(first)
+    try:
+        model = ckpt.restore(blob, csv=csv_data, model_file=model_file).model_bytes()
+    except ckpt.CheckpointError as exc:
+        raise HTTPException(422, f"checkpoint: {exc}") from None
+    if part == "model":
+        return Response(model, media_type="application/octet-stream", headers={
+            "Content-Disposition": f'attachment; filename="{name}.safetensors"'})
+    meta = {k: run[k] for k in ("id", "name", "note", "tags", "kinds", "starred", "config",
+                                "data_seed", "created_at", "last_step")}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("run.json", json.dumps(meta, indent=1))
+        z.writestr("history.csv", _history_text(store, run_id))
+        z.writestr("model.safetensors", model)
+        z.writestr("checkpoint.safetensors", blob)
+    return Response(out.getvalue(), media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{name}.zip"'})

@@ -147,7 +147,11 @@ function render() {
     const csv = document.createElement("a");
     csv.href = `/api/runs/${run.id}/history.csv`;
     csv.textContent = t("runs_csv");
-    actions.append(csv);
+    const zip = document.createElement("a");
+    zip.href = `/api/runs/${run.id}/export`;
+    zip.textContent = t("runs_export");
+    zip.title = t("runs_export_title");
+    actions.append(csv, zip);
     tr.append(actions);
     body.append(tr);
   }

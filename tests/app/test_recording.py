@@ -4,7 +4,10 @@ a new app over the same data folder, paused at its checkpoint, with its token.""
 
 from __future__ import annotations
 
+import io
+import json
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -181,3 +184,31 @@ def test_a_run_continues_or_forks_from_a_checkpoint_in_a_new_session(
     assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "lr"
     missing = client.post(f"/api/runs/{run['id']}/sessions", json={"checkpoint": 10**9})
     assert missing.status_code == 404 and "checkpoint" in missing.json()["detail"]
+
+
+def test_a_run_exports_as_config_model_or_one_zip_of_everything(
+        make_client: Callable[..., TestClient], tmp_path: Path) -> None:
+    client = make_client(data_dir=tmp_path / "data")
+    client.headers["X-Owner-Key"] = OWNER
+    s = create(client, config={"lr": 0.03})
+    with connect(client, s) as ws:
+        r = opened(ws)
+        _step(r, 30)
+        r.send(type="save", id="save")
+        r.event("ack")
+    weights = client.get(f"/api/sessions/{s['id']}/model.safetensors").content
+    run = _runs(client)[0]
+    config = client.get(f"/api/runs/{run['id']}/export?part=config")
+    assert config.status_code == 200 and config.json()["lr"] == 0.03
+    assert client.get(f"/api/runs/{run['id']}/export?part=model").content == weights
+    got = client.get(f"/api/runs/{run['id']}/export")
+    assert got.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(got.content)) as z:
+        assert sorted(z.namelist()) == ["checkpoint.safetensors", "history.csv",
+                                        "model.safetensors", "run.json"]
+        assert json.loads(z.read("run.json"))["config"] == config.json()
+        assert z.read("model.safetensors") == weights
+        assert z.read("history.csv").decode() == client.get(
+            f"/api/runs/{run['id']}/history.csv").text
+    assert client.get("/api/runs/nosuchrun/export").status_code == 404
+    assert client.get(f"/api/runs/{run['id']}/export?part=weights").status_code == 422

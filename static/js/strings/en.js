@@ -96,6 +96,7 @@ export const STRINGS = {
   runs_delete: "Delete", runs_delete_confirm: "Delete this run and everything recorded of it?",
   runs_csv: "History CSV", runs_none: "No runs yet: the runs you train in this browser appear here.",
   runs_error: "The runs could not be read or changed:",
+  runs_export: "Export", runs_export_title: "One file: settings (JSON), history (CSV), model and checkpoint (safetensors)",
   runs_marker: "{change} at step {step}",
   runs_compare_pick: "Compare (2 to 8 runs)", runs_continue: "Continue",
   runs_continue_title: "A new session from this run's last checkpoint", runs_compare: "Compare",

@@ -294,6 +294,7 @@ export const STRINGS = {
   runs_delete: "削除", runs_delete_confirm: "この実行と、その記録をすべて削除しますか？",
   runs_csv: "履歴 CSV", runs_none: "まだ実行はありません。このブラウザで学習した実行がここに表示されます。",
   runs_error: "実行を読み込めないか、変更できませんでした：",
+  runs_export: "書き出し", runs_export_title: "1 つのファイル：設定 (JSON)、履歴 (CSV)、モデルとチェックポイント (safetensors)",
   runs_marker: "{change}（ステップ {step}）",
   runs_compare_pick: "比較する（2〜8 個）", runs_continue: "続ける",
   runs_continue_title: "この実行の最後のチェックポイントから新しいセッションを始めます", runs_compare: "比較",
