@@ -86,3 +86,24 @@ export function markerText(ev, locale = "en", words = "{change} at step {step}")
   return words.replace("{change}", `${ev.field} ${show(ev.old)} → ${show(ev.new)}`)
     .replace("{step}", Number(ev.step).toLocaleString(locale));
 }
+
+/** "lr=0.1, optimizer=adam" → {lr: 0.1, optimizer: "adam"} (a value is JSON when it reads as
+ * JSON, else text); null when a part has no "=". */
+export function parseChanges(text) {
+  const out = {};
+  const parts = [];
+  let depth = 0, cur = "";
+  for (const ch of String(text ?? "")) { // commas inside [ ] or { } belong to the value
+    if (ch === "[" || ch === "{") depth++;
+    if (ch === "]" || ch === "}") depth--;
+    if (ch === "," && depth === 0) { parts.push(cur); cur = ""; } else cur += ch;
+  }
+  parts.push(cur);
+  for (const part of parts.map((p) => p.trim()).filter(Boolean)) {
+    const i = part.indexOf("=");
+    if (i <= 0) return null;
+    const key = part.slice(0, i).trim(), raw = part.slice(i + 1).trim();
+    try { out[key] = JSON.parse(raw); } catch { out[key] = raw; }
+  }
+  return out;
+}

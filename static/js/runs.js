@@ -5,7 +5,8 @@
 import "./owner.js";
 import { applyTo, initialLanguage, onLanguageChange, setLanguage, t } from "./i18n.js";
 import {
-  COLUMNS, configDiff, filterRuns, markerText, overlaySeries, parseHistoryCsv, parseTags, sortRuns,
+  COLUMNS, configDiff, filterRuns, markerText, overlaySeries, parseChanges, parseHistoryCsv,
+  parseTags, sortRuns,
 } from "./runs-logic.js";
 import { LineChart } from "./charts.js";
 import { classColor } from "./colors.js";
@@ -144,6 +145,7 @@ function render() {
         say(`${t("runs_error")} ${err.message}`);
       }
     }));
+    actions.append(button(t("runs_fork"), t("runs_fork_title"), () => fork(run)));
     const csv = document.createElement("a");
     csv.href = `/api/runs/${run.id}/history.csv`;
     csv.textContent = t("runs_csv");
@@ -158,6 +160,27 @@ function render() {
   for (const th of document.querySelectorAll("th[data-sort]")) {
     const on = th.dataset.sort === state.sort;
     th.setAttribute("aria-sort", on ? (state.order === "asc" ? "ascending" : "descending") : "none");
+  }
+}
+
+/** Fork here: a new session from a chosen checkpoint of the run, with changed settings. */
+async function fork(run) {
+  try {
+    const { checkpoints } = await api(`/api/runs/${run.id}/checkpoints`);
+    const steps = checkpoints.map((c) => c.step);
+    const answer = prompt(t("runs_fork_step", { steps: steps.join(", ") }), String(steps.at(-1) ?? 0));
+    if (answer === null) return;
+    const cp = [...checkpoints].reverse().find((c) => c.step === Number(answer));
+    if (!cp) { say(t("runs_fork_no_step", { steps: steps.join(", ") })); return; }
+    const text = prompt(t("runs_fork_changes"), "");
+    if (text === null) return;
+    const config = parseChanges(text);
+    if (config === null) { say(t("runs_fork_bad_changes")); return; }
+    const made = await api(`/api/runs/${run.id}/sessions`, { method: "POST",
+      body: JSON.stringify({ checkpoint: cp.id, config }) });
+    location.href = made.control_url;
+  } catch (err) {
+    say(`${t("runs_error")} ${err.message}`);
   }
 }
 

@@ -127,3 +127,21 @@ def test_two_runs_overlay_with_their_change_markers_and_the_settings_that_differ
     }""")
     assert drawn > 1000, "the loss chart drew the runs"
     assert not w.errors, w.errors
+
+
+def test_fork_here_makes_a_new_session_from_a_checkpoint_with_a_changed_setting(
+        open_page: Any, server: str, api: Any) -> None:
+    w = open_page("/")
+    page = w.page
+    page.goto(server + "/runs")
+    owner = page.evaluate("localStorage.getItem('backprop-lab-owner')")
+    _train(server, owner, 0.03, None)  # checkpoints at steps 0 (initial) and 80 (save)
+    rows = _rows(page, server, at_least=2)
+    answers = iter(["0", "lr=0.5"])
+    page.on("dialog", lambda d: d.accept(next(answers)))
+    with page.expect_navigation(url="**/s/**"):
+        rows.nth(0).get_by_role("button", name="Fork…").click()
+    session_id = page.url.split("/s/")[1].split("#")[0]
+    got = api(session_id)
+    assert got["step"] == 0 and got["config"]["lr"] == 0.5 and got["running"] is False
+    assert not w.errors, w.errors

@@ -65,3 +65,11 @@ test("a change marker says field, old, new and step", async () => {
   assert.equal(markerText({ field: "lr", old: 0.03, new: 0.3, step: 4120 }), "lr 0.03 → 0.3 at step 4,120");
   assert.equal(markerText({ field: "optimizer", old: "sgd", new: "adam", step: 5 }), "optimizer sgd → adam at step 5");
 });
+
+test("a fork's changes typed as field=value pairs", async () => {
+  const { parseChanges } = await import("../../static/js/runs-logic.js");
+  assert.deepEqual(parseChanges("lr=0.1, optimizer=adam, layers=[4,4]"),
+    { lr: 0.1, optimizer: "adam", layers: [4, 4] });
+  assert.deepEqual(parseChanges(""), {});
+  assert.equal(parseChanges("lr 0.1"), null);
+});
