@@ -212,7 +212,8 @@ async function compare() {
   }
   const x = $("#compare-x").value;
   const log = $("#compare-log").checked;
-  const shown = runs.map((r, i) => ({ ...r, label: r.name, color: classColor(i) }));
+  // the id's first characters tell apart runs of the same name
+  const shown = runs.map((r, i) => ({ ...r, label: `${r.name} #${ids[i].slice(0, 4)}`, color: classColor(i) }));
   charts ??= {
     loss: new LineChart($("#compare-loss"), { yLabel: () => t("runs_test_loss"), yFixed: null, allowLog: true, titleTop: true }),
     acc: new LineChart($("#compare-acc"), { yLabel: () => t("runs_test_acc"), yFixed: [0, 1], allowLog: false, titleTop: true }),

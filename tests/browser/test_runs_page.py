@@ -99,7 +99,7 @@ def _train(server: str, owner: str, lr: float, change: float | None) -> str:
 
 
 def test_two_runs_overlay_with_their_change_markers_and_the_settings_that_differ(
-        open_page: Any, server: str) -> None:
+        open_page: Any, server: str, shot: Any) -> None:
     w = open_page("/")
     page = w.page
     page.goto(server + "/runs")
@@ -126,6 +126,7 @@ def test_two_runs_overlay_with_their_change_markers_and_the_settings_that_differ
         return ink;
     }""")
     assert drawn > 1000, "the loss chart drew the runs"
+    shot(page, "runs-compare")
     assert not w.errors, w.errors
 
 
