@@ -118,12 +118,104 @@ def overhead(repeats: int) -> tuple[float, float]:
     return statistics.median(trial), statistics.median(bare)
 
 
+# --------------------------------------------------------------- sweeps beside live sessions
+def beside_sessions(sessions: int, seconds: float, workers: int) -> None:
+    """A real server (``python -m app``) with ``sessions`` playing sessions, each read by a
+    websocket: frames per second of each, before a sweep and while one runs on ``workers``
+    worker processes (at their lower priority), on the same machine."""
+    import asyncio
+    import json
+    import socket
+    import subprocess
+    import tempfile
+    import urllib.request
+
+    import websockets
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    data = tempfile.mkdtemp(prefix="bench-sweep-")
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-m", "app", "--port", str(port), "--data-dir", data,
+                             "--sweep-workers", str(workers)], cwd=root,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def call(method: str, path: str, body: Any = None) -> Any:
+        req = urllib.request.Request(base + path, method=method, data=None if body is None
+                                     else json.dumps(body).encode(),
+                                     headers={"content-type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.load(r)
+
+    for _ in range(150):
+        try:
+            call("GET", "/api/health")
+            break
+        except OSError:
+            time.sleep(0.2)
+    made = [call("POST", "/api/sessions", {}) for _ in range(sessions)]
+    counts = [0] * sessions
+
+    async def follow(k: int, s: dict[str, Any], stop: asyncio.Event) -> None:
+        url = f"ws://127.0.0.1:{port}/ws/{s['id']}?token={s['token']}"
+        async with websockets.connect(url, max_size=2**24) as ws:
+            await ws.send(json.dumps({"type": "play"}))
+            while not stop.is_set():
+                try:
+                    m = await asyncio.wait_for(ws.recv(), 0.5)
+                except TimeoutError:
+                    continue
+                if isinstance(m, bytes):
+                    counts[k] += 1
+
+    async def window() -> list[float]:
+        start = list(counts)
+        await asyncio.sleep(seconds)
+        return [(c - s0) / seconds for c, s0 in zip(counts, start, strict=True)]
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(follow(k, s, stop)) for k, s in enumerate(made)]
+        await asyncio.sleep(2)  # connected and playing
+        before = await window()
+        sweep = {"base": {"data": "digits", "layers": [32]}, "epochs": 30,  # keeps 2 busy
+                 "params": {"lr": {"low": 0.001, "high": 1, "log": True}},
+                 "search": "random", "trials": 200}
+        sid = await asyncio.to_thread(call, "POST", "/api/sweeps", sweep)
+        await asyncio.sleep(3)  # the workers started
+        during = await window()
+        view = await asyncio.to_thread(call, "GET", f"/api/sweeps/{sid['id']}")
+        await asyncio.to_thread(call, "DELETE", f"/api/sweeps/{sid['id']}")
+        stop.set()
+        await asyncio.gather(*tasks)
+        print(f"{sessions} playing sessions, frames per second each (lowest / median):")
+        print(f"  before the sweep: {min(before):.1f} / {statistics.median(before):.1f}")
+        print(f"  during the sweep ({workers} worker processes, {view['done']} runs finished in "
+              f"the window, still {view['state']}): {min(during):.1f} / "
+              f"{statistics.median(during):.1f} "
+              "(target: every session >= 10)")
+        print(f"  load {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores")
+
+    try:
+        asyncio.run(run())
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--trials", type=int, default=24)
     ap.add_argument("--no-dask", action="store_true")
+    ap.add_argument("--beside-sessions", type=int, metavar="N", help=(
+        "instead: the frame rate of N playing sessions before and during a sweep"))
     args = ap.parse_args()
+    if args.beside_sessions:
+        beside_sessions(args.beside_sessions, seconds=10.0, workers=2)
+        return
     logging.getLogger("distributed").setLevel(logging.ERROR)
     spec = sweep_spec(args.trials)
     cluster = None
