@@ -79,6 +79,11 @@ CODES: dict[str, str] = {
     "fork_limited": "a student asked for forks too quickly; wait a moment",
     "session_in_class": "the session already runs a class",
     "class_fork": "the teacher asks every student to try it themselves (fork the run)",
+    # ---- the run store (app/store, docs/runs.md)
+    "recording_paused": "the run store does not answer: recording paused (training goes on)",
+    "recording_resumed": "the run store answers again: recording goes on",
+    "run_saved": "the run was checkpointed in the run store",
+    "not_recorded": "this server records no runs (no --data-dir or --database-url)",
     # ---- tuning (the learning-rate finder and sweeps, docs/tuning.md)
     "tuning_unavailable": "sweeps need Optuna, which is not installed on this server",
     "invalid_sweep": "the sweep is refused (a key, a field or a range is not allowed)",
@@ -86,11 +91,6 @@ CODES: dict[str, str] = {
     "sweep_not_found": "the sweep does not exist (or was forgotten)",
     "dask_unreachable": "the Dask scheduler the server was given cannot be reached",
     "sweep_failed": "the sweep stopped: its workers could not run",
-    # ---- the run store (app/store, docs/runs.md)
-    "recording_paused": "the run store does not answer: recording paused (training goes on)",
-    "recording_resumed": "the run store answers again: recording goes on",
-    "run_saved": "the run was checkpointed in the run store",
-    "not_recorded": "this server records no runs (no --data-dir or --database-url)",
     # ---- diverged events
     "diverged": "the run diverged (NaN or infinity) and stopped",
     "race_diverged": "every runner of the race diverged; the race stopped",
@@ -145,12 +145,12 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "bad_display_name": ("field", "value", "limit"),
     "class_fork": ("class_code", "note"),
     "fork_limited": ("seconds",),
+    "recording_paused": ("reason",),
+    "run_saved": ("step",),
     "tuning_unavailable": ("install",),
     "invalid_sweep": ("field", "value", "errors"),
     "too_many_sweeps": ("limit",),
     "sweep_not_found": ("field", "value"),
-    "recording_paused": ("reason",),
-    "run_saved": ("step",),
     "diverged": ("step", "quantity"),
     "race_diverged": ("step", "quantity"),
 }
