@@ -38,6 +38,12 @@ function say(text) {
   el.hidden = !text;
 }
 
+/** The run a shared link names (/runs#run=ID), or null. */
+function linkedRun() {
+  const m = /(?:^#|&)run=([A-Za-z0-9_-]{1,32})/.exec(location.hash);
+  return m ? m[1] : null;
+}
+
 async function load() {
   try {
     const got = await api("/api/runs?limit=200");
@@ -46,6 +52,17 @@ async function load() {
   } catch (err) {
     state.runs = [];
     say(`${t("runs_error")} ${err.message}`);
+  }
+  const shared = linkedRun();
+  if (shared && !state.runs.some((r) => r.id === shared)) {
+    try { // someone's run, by its link: shown read-only (its owner alone changes it)
+      const run = await api(`/api/runs/${shared}`);
+      const { config, ...rest } = run;
+      state.runs.unshift({ ...rest, settings: config });
+      say("");
+    } catch (err) {
+      say(`${t("runs_error")} ${err.message}`);
+    }
   }
   render();
 }
@@ -99,7 +116,9 @@ function render() {
     pick.append(box);
     tr.append(pick);
     const star = document.createElement("td");
-    star.append(button(run.starred ? "★" : "☆", t("runs_star"), () => change(run, { starred: !run.starred })));
+    const starButton = button(run.starred ? "★" : "☆", t("runs_star"), () => change(run, { starred: !run.starred }));
+    starButton.disabled = run.yours === false;
+    star.append(starButton);
     tr.append(star);
     cell(tr, run.name, "run-name");
     cell(tr, run.updated_at ? new Date(run.updated_at).toLocaleString() : "");
@@ -113,7 +132,7 @@ function render() {
     cell(tr, run.note ?? "", "run-note");
     const actions = document.createElement("td");
     actions.className = "run-actions";
-    actions.append(
+    if (run.yours !== false) actions.append(
       button(t("runs_rename"), t("runs_rename"), () => {
         const name = prompt(t("runs_rename"), run.name);
         if (name !== null && name.trim()) change(run, { name: name.trim() });
@@ -153,7 +172,12 @@ function render() {
     zip.href = `/api/runs/${run.id}/export`;
     zip.textContent = t("runs_export");
     zip.title = t("runs_export_title");
-    actions.append(csv, zip);
+    const share = document.createElement("a");
+    share.href = `/runs#run=${run.id}`;
+    share.textContent = t("runs_link_share");
+    share.title = t("runs_link_share_title");
+    actions.append(csv, zip, share);
+    if (run.yours === false) tr.classList.add("read-only");
     tr.append(actions);
     body.append(tr);
   }

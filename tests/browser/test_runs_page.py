@@ -146,3 +146,24 @@ def test_fork_here_makes_a_new_session_from_a_checkpoint_with_a_changed_setting(
     got = api(session_id)
     assert got["step"] == 0 and got["config"]["lr"] == 0.5 and got["running"] is False
     assert not w.errors, w.errors
+
+
+def test_a_runs_link_shows_the_run_read_only_to_another_browser(
+        open_page: Any, browser: Any, server: str) -> None:
+    w = open_page("/")
+    page = w.page
+    rows = _rows(page, server)
+    run_id = rows.first.get_attribute("data-run")
+    assert rows.first.get_by_role("button", name="Rename").count() == 1
+    other = browser.new_context()
+    try:
+        p2 = other.new_page()
+        p2.goto(f"{server}/runs#run={run_id}")
+        row = p2.locator(f'#runs-body tr[data-run="{run_id}"]')
+        row.wait_for()
+        assert row.get_by_role("button", name="Rename").count() == 0
+        assert row.get_by_role("button", name="Delete").count() == 0
+        assert row.locator("td button").first.is_disabled()  # the star
+        assert row.get_by_role("button", name="Fork…").count() == 1
+    finally:
+        other.close()

@@ -96,6 +96,7 @@ export const STRINGS = {
   runs_delete: "Delete", runs_delete_confirm: "Delete this run and everything recorded of it?",
   runs_csv: "History CSV", runs_none: "No runs yet: the runs you train in this browser appear here.",
   runs_error: "The runs could not be read or changed:",
+  runs_link_share: "Link", runs_link_share_title: "A link to this run: whoever opens it sees it, read-only",
   runs_fork: "Fork…", runs_fork_title: "A new run from any checkpoint of this one, with a changed setting",
   runs_fork_step: "Fork from the checkpoint at step ({steps}):",
   runs_fork_no_step: "No checkpoint at that step; the checkpoints are at steps {steps}.",
@@ -331,6 +332,7 @@ export const STRINGS = {
   sw_plot_param: "Metric against", sw_importance: "Which settings mattered (from the completed trials)",
   sw_unavailable: "Sweeps are not installed on this server. Install them with: {install}",
   sw_spread: "band: spread over seeds",
+  sw_map_x: "Map: across", sw_map_y: "up", sw_map_note: "darker: better by validation",
 };
 
 /** Class names the engine gives (digits tasks: even, odd, 0-4, 5-9), as shown; display only. */

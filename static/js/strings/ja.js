@@ -294,6 +294,7 @@ export const STRINGS = {
   runs_delete: "削除", runs_delete_confirm: "この実行と、その記録をすべて削除しますか？",
   runs_csv: "履歴 CSV", runs_none: "まだ実行はありません。このブラウザで学習した実行がここに表示されます。",
   runs_error: "実行を読み込めないか、変更できませんでした：",
+  runs_link_share: "リンク", runs_link_share_title: "この実行へのリンク：開いた人は閲覧のみできます",
   runs_fork: "分岐…", runs_fork_title: "この実行の任意のチェックポイントから、設定を変えて新しい実行を始めます",
   runs_fork_step: "分岐するチェックポイントのステップ（{steps}）：",
   runs_fork_no_step: "そのステップのチェックポイントはありません。チェックポイントはステップ {steps} にあります。",
@@ -329,6 +330,7 @@ export const STRINGS = {
   sw_plot_param: "横軸の設定", sw_importance: "効いた設定（完了した試行から）",
   sw_unavailable: "このサーバーにはスイープが入っていません。次のコマンドで入れてください：{install}",
   sw_spread: "帯：シードによるばらつき",
+  sw_map_x: "マップ：横", sw_map_y: "縦", sw_map_note: "濃いほど検証で良い",
 };
 
 /** Class names the engine gives (digits tasks: even, odd, 0-4, 5-9), as shown; display only. */
