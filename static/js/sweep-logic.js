@@ -50,3 +50,21 @@ export function numericFields(params) {
   return Object.entries(params ?? {}).filter(([, p]) => p.low !== undefined ||
     (p.values ?? []).every((v) => typeof v === "number")).map(([name]) => name);
 }
+
+/** Two swept fields against each other: one point per trial whose every seed completed, at
+ *  (its value of `fx`, its value of `fy`), with the mean metric over its seeds. */
+export function trialsFor(rows, fx, fy, metric) {
+  const byTrial = new Map();
+  for (const r of rows) {
+    if (!byTrial.has(r.trial)) byTrial.set(r.trial, []);
+    byTrial.get(r.trial).push(r);
+  }
+  const out = [];
+  for (const [trial, rs] of byTrial) {
+    const x = rs[0].params?.[fx], y = rs[0].params?.[fy];
+    if (typeof x !== "number" || typeof y !== "number") continue;
+    if (!rs.every((r) => r.state === "complete" && typeof r[metric] === "number")) continue;
+    out.push({ trial, x, y, value: rs.reduce((s, r) => s + r[metric], 0) / rs.length });
+  }
+  return out;
+}

@@ -4,11 +4,11 @@
 // optimizer, the spread over seeds as a band), which fields mattered, and "use the best".
 
 import { beginDraw } from "./canvas.js";
-import { CLASS_COLORS, css } from "./colors.js";
+import { CLASS_COLORS, css, sequential } from "./colors.js";
 import { applyTo, errorMessage, getLanguage, initialLanguage, setLanguage, t } from "./i18n.js";
 import { extent, formatNumber, linearScale, logScale, logTicks, niceTicks } from "./scales.js";
 import { socketUrl } from "./socket.js";
-import { EXAMPLE, numericFields, seriesFor, sortRows } from "./sweep-logic.js";
+import { EXAMPLE, numericFields, seriesFor, sortRows, trialsFor } from "./sweep-logic.js";
 
 const $ = (s) => document.querySelector(s);
 const query = new URLSearchParams(location.search);
@@ -60,6 +60,8 @@ $("#sw-cancel").addEventListener("click", async () => {
 });
 
 $("#sw-param").addEventListener("change", () => draw());
+$("#sw-map-x").addEventListener("change", () => drawMap());
+$("#sw-map-y").addEventListener("change", () => drawMap());
 $("#sw-use-best").addEventListener("click", () => useBest());
 
 async function poll() {
@@ -89,7 +91,10 @@ function show(v) {
   if (!session || !token) $("#sw-use-note").textContent = t("sw_no_session");
   if (first) {
     const sel = $("#sw-param");
-    sel.replaceChildren(...numericFields(v.params).map((n) => new Option(n, n)));
+    const fields = numericFields(v.params);
+    sel.replaceChildren(...fields.map((n) => new Option(n, n)));
+    $("#sw-map-x").replaceChildren(...fields.map((n) => new Option(n, n)));
+    $("#sw-map-y").replaceChildren(...fields.map((n, i) => new Option(n, n, i === 1, i === 1)));
   }
   $("#sw-importance").replaceChildren(...Object.entries(v.importance ?? {}).map(([k, w]) => {
     const li = document.createElement("li");
@@ -98,6 +103,7 @@ function show(v) {
   }));
   table();
   draw();
+  drawMap();
 }
 
 function table() {
@@ -176,6 +182,41 @@ function draw() {
     ctx.textAlign = "left";
     if (s.group) ctx.fillText(s.group, m.l + 8, m.t + fontPx * (k + 1));
   });
+}
+
+/** Two swept fields against each other: each trial a square at its two values, darker where
+ *  its mean validation metric is better (log axes where the fields are logarithmic). */
+function drawMap() {
+  const canvas = $("#sw-map");
+  const ctx = canvas.getContext("2d");
+  const fx = $("#sw-map-x").value, fy = $("#sw-map-y").value;
+  const g = beginDraw(canvas, ctx);
+  if (!g || !view || !fx || !fy || fx === fy) return;
+  const pts = trialsFor(view.trials, fx, fy, view.metric);
+  const ex = extent(pts.map((p) => p.x)), ey = extent(pts.map((p) => p.y));
+  const ev = extent(pts.map((p) => p.value));
+  if (!ex || !ey || !ev) return;
+  const { w, h, ink, fontPx } = g;
+  const m = { l: 60, r: 12, t: 12, b: 40 };
+  const pad = (a, b) => (a === b ? [a * 0.9 || -1, b * 1.1 || 1] : [a, b]);
+  const axis = (f, e, r) => ((view.params[f]?.log && e[0] > 0) ? logScale : linearScale)(pad(...e), r);
+  const x = axis(fx, ex, [m.l + 8, w - m.r - 8]), y = axis(fy, ey, [h - m.b - 8, m.t + 8]);
+  const better = (v) => (ev[1] === ev[0] ? 1 : view.direction === "minimize"
+    ? (ev[1] - v) / (ev[1] - ev[0]) : (v - ev[0]) / (ev[1] - ev[0]));
+  for (const p of pts) {
+    ctx.fillStyle = css(sequential(0.15 + 0.85 * better(p.value)));
+    ctx.fillRect(x(p.x) - 7, y(p.y) - 7, 14, 14);
+    ctx.strokeStyle = css([128, 128, 128], 0.6);
+    ctx.strokeRect(x(p.x) - 7, y(p.y) - 7, 14, 14);
+  }
+  ctx.fillStyle = ink;
+  ctx.font = `${fontPx * 0.8}px sans-serif`;
+  ctx.textAlign = "center";
+  ctx.fillText(fx, (m.l + w - m.r) / 2, h - 6);
+  ctx.fillText(`${formatNumber(x.domain[0], 2)} … ${formatNumber(x.domain[1], 2)}`, (m.l + w - m.r) / 2, h - m.b + fontPx);
+  ctx.save(); ctx.translate(12, h / 2); ctx.rotate(-Math.PI / 2);
+  ctx.fillText(`${fy}: ${formatNumber(y.domain[0], 2)} … ${formatNumber(y.domain[1], 2)}`, 0, 0);
+  ctx.restore();
 }
 
 /** The best setting as configuration fields (l1/l2 are a penalty and its rate). */

@@ -2,7 +2,7 @@
 // (grouped by optimizer, mean and spread over seeds), and the finder's suggestion as shown.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { numericFields, seriesFor, sortRows } from "../../static/js/sweep-logic.js";
+import { numericFields, seriesFor, sortRows, trialsFor } from "../../static/js/sweep-logic.js";
 import { lossRange, shown } from "../../static/js/lrfind.js";
 
 const rows = [
@@ -37,4 +37,14 @@ test("the finder's suggestion is shown with two significant digits; none for a b
   assert.equal(shown(0), null);
   const [lo, hi] = lossRange({ smoothed: [1, 0.9, 0.4, 5] });
   assert.ok(lo < 0.4 && hi === 1.25);
+});
+
+test("two fields: one point per trial whose every seed completed, its mean metric", () => {
+  const two = [
+    { trial: 0, seed: 0, params: { lr: 0.1, dropout: 0.2 }, val_loss: 0.4, state: "complete" },
+    { trial: 0, seed: 1, params: { lr: 0.1, dropout: 0.2 }, val_loss: 0.6, state: "complete" },
+    { trial: 1, seed: 0, params: { lr: 1, dropout: 0.1 }, val_loss: 0.3, state: "complete" },
+    { trial: 1, seed: 1, params: { lr: 1, dropout: 0.1 }, val_loss: null, state: "pruned" },
+  ];
+  assert.deepEqual(trialsFor(two, "lr", "dropout", "val_loss"), [{ trial: 0, x: 0.1, y: 0.2, value: 0.5 }]);
 });
