@@ -131,7 +131,7 @@ function table() {
     }
     const td = document.createElement("td");
     if (r.run_id) {
-      const a = Object.assign(document.createElement("a"), { href: `/api/runs/${encodeURIComponent(r.run_id)}`, textContent: t("sw_open_run"), target: "_blank" });
+      const a = Object.assign(document.createElement("a"), { href: `/runs#run=${encodeURIComponent(r.run_id)}`, textContent: t("sw_open_run"), target: "_blank" });
       a.className = "sw-run";
       td.append(a);
     }

@@ -50,7 +50,8 @@ def test_a_sweep_from_the_session_fills_its_table_and_its_best_is_used(
     assert "validation" in (page.text_content("#sw-by-val") or "")
     shot(page, "tuning-sweep")
     href = page.get_attribute("#sw-table tbody tr .sw-run", "href")
-    with urllib.request.urlopen(server + href, timeout=5) as r:
+    assert href and href.startswith("/runs#run=")  # the runs page shows the trial's run
+    with urllib.request.urlopen(f"{server}/api/runs/{href.split('=')[1]}", timeout=5) as r:
         run = json.load(r)
     assert "sweep" in run["kinds"]
     best = page.evaluate("fetch(location.pathname.replace('/sweeps', '') + '/api/sweeps/' + "
