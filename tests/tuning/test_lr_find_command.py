@@ -55,3 +55,16 @@ def test_a_viewer_cannot_run_the_finder(client: TestClient) -> None:
         events_until(ws, "hello")
         ws.send_json({"type": "lr_find", "steps": 20, "id": 1})
         assert events_until(ws, "error")["code"] == "read_only"
+
+
+def test_hostile_step_counts_get_a_coded_error_and_the_session_goes_on(client: TestClient) -> None:
+    s = create(client)
+    with client.websocket_connect(f"/ws/{s['id']}?token={s['token']}") as ws:
+        events_until(ws, "hello")
+        for k, steps in enumerate(["many", 2.5, -1, 10**9, None, [1], True]):
+            ws.send_json({"type": "lr_find", "steps": steps, "id": k})
+            err = events_until(ws, "error")
+            assert err["id"] == k and err["field"] == "steps"
+            assert err["code"] in ("wrong_type", "out_of_range"), err
+        ws.send_json({"type": "lr_find", "steps": 10, "id": 99})
+        assert events_until(ws, "lr_found")["id"] == 99
