@@ -53,6 +53,9 @@ class Quotas:
     """Metric rows held per run; past it the oldest are compacted (compaction.py)."""
 
 
+NO_ACCURACY: dict[str, float | None] = {"best_test_acc": None, "last_test_acc": None}
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -185,7 +188,24 @@ class RunStore:
             rows = conn.execute(sa.select(runs).where(*where).order_by(*order)
                                 .limit(limit).offset(offset)).all()
             tags = self._tags(conn, [r.id for r in rows])
-        return [self._run_dict(r, tags[r.id], owner) for r in rows], int(total)
+            acc = self._accuracy(conn, [r.id for r in rows])
+        return [{**self._run_dict(r, tags[r.id], owner), **acc.get(r.id, NO_ACCURACY)}
+                for r in rows], int(total)
+
+    @staticmethod
+    def _accuracy(conn: sa.Connection, ids: list[str]) -> dict[str, dict[str, float | None]]:
+        """{run id: {"best_test_acc", "last_test_acc"}} from the runs' recorded points."""
+        if not ids:
+            return {}
+        best = dict(conn.execute(sa.select(metrics.c.run_id, sa.func.max(metrics.c.test_acc))
+                                 .where(metrics.c.run_id.in_(ids))
+                                 .group_by(metrics.c.run_id)).all())
+        newest = (sa.select(metrics.c.run_id, sa.func.max(metrics.c.step).label("step"))
+                  .where(metrics.c.run_id.in_(ids)).group_by(metrics.c.run_id).subquery())
+        last = dict(conn.execute(sa.select(metrics.c.run_id, metrics.c.test_acc).join(
+            newest, sa.and_(metrics.c.run_id == newest.c.run_id,
+                            metrics.c.step == newest.c.step))).all())
+        return {i: {"best_test_acc": best.get(i), "last_test_acc": last.get(i)} for i in ids}
 
     def _owned(self, conn: sa.Connection, run_id: str, owner_key: str) -> None:
         r = conn.execute(sa.select(runs.c.owner).where(runs.c.id == run_id)).first()

@@ -11,6 +11,8 @@ export const COLUMNS = [
   { key: "lr", value: (r) => (r.settings ?? r.config)?.lr ?? null, numeric: true },
   { key: "dropout", value: (r) => (r.settings ?? r.config)?.dropout ?? null, numeric: true },
   { key: "steps", value: (r) => r.last_step ?? 0, numeric: true },
+  { key: "best", value: (r) => r.best_test_acc ?? null, numeric: true },
+  { key: "last", value: (r) => r.last_test_acc ?? null, numeric: true },
   { key: "tags", value: (r) => [...(r.kinds ?? []), ...(r.tags ?? [])].join(" "), numeric: false },
 ];
 

@@ -128,6 +128,9 @@ function render() {
     cell(tr, s.lr ?? "", "num");
     cell(tr, s.dropout ?? "", "num");
     cell(tr, (run.last_step ?? 0).toLocaleString(), "num");
+    const pct = (v) => (v === null || v === undefined ? "–" : `${(100 * v).toFixed(1)} %`);
+    cell(tr, pct(run.best_test_acc), "num");
+    cell(tr, pct(run.last_test_acc), "num");
     cell(tr, [...(run.kinds ?? []), ...(run.tags ?? [])].join(" "), "run-tags");
     cell(tr, run.note ?? "", "run-note");
     const actions = document.createElement("td");

@@ -56,7 +56,10 @@ def test_live_changes_are_events_of_one_run_and_rebuild_reset_start_new_runs(
         events = store.events(run["id"])
         assert [(e["step"], e["field"], e["old"], e["new"]) for e in events] == \
             [(40, "lr", 0.03, 0.3)]
-        steps = [h["step"] for h in store.history(run["id"])]
+        hist = store.history(run["id"])
+        assert run["best_test_acc"] == max(h["test_acc"] for h in hist)
+        assert run["last_test_acc"] == hist[-1]["test_acc"]
+        steps = [h["step"] for h in hist]
         assert steps and steps[-1] == 80 and steps == sorted(set(steps))
         r.send(type="save", id="save")
         r.event("ack")

@@ -96,6 +96,7 @@ export const STRINGS = {
   runs_delete: "Delete", runs_delete_confirm: "Delete this run and everything recorded of it?",
   runs_csv: "History CSV", runs_none: "No runs yet: the runs you train in this browser appear here.",
   runs_error: "The runs could not be read or changed:",
+  runs_best: "Best test accuracy", runs_last: "Last test accuracy",
   runs_link_share: "Link", runs_link_share_title: "A link to this run: whoever opens it sees it, read-only",
   runs_fork: "Fork…", runs_fork_title: "A new run from any checkpoint of this one, with a changed setting",
   runs_fork_step: "Fork from the checkpoint at step ({steps}):",

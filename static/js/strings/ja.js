@@ -294,6 +294,7 @@ export const STRINGS = {
   runs_delete: "削除", runs_delete_confirm: "この実行と、その記録をすべて削除しますか？",
   runs_csv: "履歴 CSV", runs_none: "まだ実行はありません。このブラウザで学習した実行がここに表示されます。",
   runs_error: "実行を読み込めないか、変更できませんでした：",
+  runs_best: "最高テスト正解率", runs_last: "最新テスト正解率",
   runs_link_share: "リンク", runs_link_share_title: "この実行へのリンク：開いた人は閲覧のみできます",
   runs_fork: "分岐…", runs_fork_title: "この実行の任意のチェックポイントから、設定を変えて新しい実行を始めます",
   runs_fork_step: "分岐するチェックポイントのステップ（{steps}）：",
