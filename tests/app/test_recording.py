@@ -215,3 +215,26 @@ def test_a_run_exports_as_config_model_or_one_zip_of_everything(
             f"/api/runs/{run['id']}/history.csv").text
     assert client.get("/api/runs/nosuchrun/export").status_code == 404
     assert client.get(f"/api/runs/{run['id']}/export?part=weights").status_code == 422
+
+
+def test_an_ended_session_gets_its_end_checkpoint_and_is_not_brought_back(
+        make_client: Callable[..., TestClient], tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = make_client(data_dir=data)
+    first.headers["X-Owner-Key"] = OWNER
+    s = create(first)
+    with connect(first, s) as ws:
+        _step(opened(ws), 25)
+    assert first.delete(f"/api/sessions/{s['id']}",
+                        headers={"X-Control-Token": s["token"]}).status_code == 204
+    run = _runs(first)[0]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        ends = [c for c in _store(first).checkpoints(run["id"]) if c["reason"] == "end"]
+        if ends:
+            break
+        time.sleep(0.05)
+    assert ends and ends[0]["step"] == 25
+    first.__exit__(None, None, None)
+    second = make_client(data_dir=data)
+    assert second.get(f"/api/sessions/{s['id']}").status_code == 404
